@@ -1,0 +1,23 @@
+package io.etcdops.core.store;
+
+import java.io.IOException;
+import java.io.OutputStream;
+
+/**
+ * One object being written. Write the bytes to {@link #stream()}, then either {@link #commit()} (the object becomes
+ * visible atomically) or {@link #abort()} (nothing is left behind: multipart uploads aborted, staged blocks and
+ * partial files removed). Closing the stream does not commit. {@link #close()} aborts unless committed.
+ */
+public interface Upload extends AutoCloseable {
+
+    OutputStream stream();
+
+    /** Makes the object visible. Throws if the upload failed; in that case it has already been cleaned up. */
+    void commit() throws IOException;
+
+    /** Discards everything written so far; idempotent, never throws. */
+    void abort();
+
+    @Override
+    void close();
+}
