@@ -8,19 +8,27 @@ mkdir -p "$CACHE"
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
+# --etcd-only: just the etcd binaries (what ./demo.sh needs).
+ETCD_ONLY=false
+[ "${1:-}" = "--etcd-only" ] && ETCD_ONLY=true
+
 step() { echo "==> [install-test-deps] $*" >&2; }
 fail() { echo "install-test-deps: step '$CURRENT' failed" >&2; }
 trap fail ERR
 
 CURRENT="apt packages (etcd 3.4, JDK, node, podman)"
 need=()
-for p in etcd-server etcd-client unzip curl ca-certificates debian-archive-keyring podman runc; do
+PKGS="etcd-server etcd-client unzip curl ca-certificates debian-archive-keyring"
+$ETCD_ONLY || PKGS="$PKGS podman runc"
+for p in $PKGS; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 # Node.js may come from another source (e.g. NodeSource, which bundles npm): ask for the packages only when missing.
 command -v javac >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
-command -v node >/dev/null 2>&1 || need+=(nodejs)
-command -v npm >/dev/null 2>&1 || need+=(npm)
+if ! $ETCD_ONLY; then
+  command -v node >/dev/null 2>&1 || need+=(nodejs)
+  command -v npm >/dev/null 2>&1 || need+=(npm)
+fi
 if [ ${#need[@]} -gt 0 ]; then
   step "$CURRENT: installing ${need[*]}"
   $SUDO apt-get update -qq || true
@@ -30,7 +38,7 @@ else
 fi
 # The Debian etcd-server package starts a system etcd on 2379; tests use their own ports, but stop it to free resources.
 if command -v systemctl >/dev/null 2>&1; then $SUDO systemctl disable --now etcd >/dev/null 2>&1 || true; fi
-pkill -x etcd 2>/dev/null && step "stopped the system etcd started by the package" || true
+pkill -x -f /usr/bin/etcd 2>/dev/null && step "stopped the system etcd the package started (tests use their own ports)" || true
 
 CURRENT="etcd 3.4.23 link into the cache"
 mkdir -p "$CACHE/etcd/3.4.23"
@@ -62,6 +70,7 @@ fetch_etcd() { # version debversion
 }
 fetch_etcd 3.5.16 3.5.16-4
 fetch_etcd 3.5.30 3.5.30-2
+if $ETCD_ONLY; then step "done (etcd only); cache: $CACHE"; exit 0; fi
 
 CURRENT="azurite 3.35.0 (npm)"
 if [ -x "$CACHE/azurite/node_modules/.bin/azurite-blob" ]; then step "$CURRENT: cached"; else

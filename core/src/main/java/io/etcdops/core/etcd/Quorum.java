@@ -30,9 +30,13 @@ public record Quorum(int voters, int healthyVoters) {
         return healthyVoters - n >= size();
     }
 
-    /** Same as {@link #survivesLosing(int)} when the member is also removed from the member list (quorum shrinks). */
-    public boolean survivesRemoving(int n) {
-        int remainingVoters = voters - n;
-        return remainingVoters > 0 && healthyVoters - n >= remainingVoters / 2 + 1;
+    /**
+     * Whether removing one voting member from the member list (the quorum shrinks with it) leaves a quorum of
+     * healthy voters; {@code memberHealthy} says whether the removed member is one of the healthy ones.
+     */
+    public boolean survivesRemovingOne(boolean memberHealthy) {
+        int remainingVoters = voters - 1;
+        int remainingHealthy = healthyVoters - (memberHealthy ? 1 : 0);
+        return remainingVoters > 0 && remainingHealthy >= remainingVoters / 2 + 1;
     }
 }

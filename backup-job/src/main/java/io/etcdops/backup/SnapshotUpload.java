@@ -1,0 +1,174 @@
+package io.etcdops.backup;
+
+import io.etcdops.core.crypto.SnapshotCipher;
+import io.etcdops.core.etcd.ClusterView;
+import io.etcdops.core.etcd.MemberStatus;
+import io.etcdops.core.runtime.JobException;
+import io.etcdops.core.runtime.ToolVersion;
+import io.etcdops.core.snapshot.ProgressLog;
+import io.etcdops.core.snapshot.SnapshotContents;
+import io.etcdops.core.snapshot.SnapshotEncoder;
+import io.etcdops.core.snapshot.SnapshotInspector;
+import io.etcdops.core.snapshot.SnapshotManifest;
+import io.etcdops.core.snapshot.SnapshotNames;
+import io.etcdops.core.snapshot.SnapshotStreamer;
+import io.etcdops.core.snapshot.SnapshotVerificationException;
+import io.etcdops.core.snapshot.TrailerCheckingOutputStream;
+import io.etcdops.core.store.SnapshotStore;
+import io.etcdops.core.store.Upload;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.BufferedOutputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+
+/**
+ * Streams one member's snapshot through verification, compression and encryption into the store, in one pass:
+ * <pre>etcd --(flow-controlled gRPC)--> trailer check --> [spool file] --> zstd --> AES-GCM --> upload</pre>
+ * The object is committed only after etcd's sha256 trailer matched and (with --verify full) the spooled bbolt file
+ * was read; otherwise the upload is aborted and nothing is left in the store.
+ */
+final class SnapshotUpload {
+    private static final Logger LOG = LoggerFactory.getLogger(SnapshotUpload.class);
+
+    record Result(MemberStatus member, String stem, String objectKey, long rawSize, String rawSha256, long storedSize,
+                  String storedSha256, SnapshotContents contents, Instant createdAt, double seconds, String keyId) {
+
+        SnapshotManifest manifest(BackupSettings s, ClusterView view) {
+            return new SnapshotManifest(SnapshotManifest.FORMAT_VERSION, s.cluster(), view.clusterIdHex(),
+                    member.member().label(), member.member().idHex(), member.version(), contents.revision(),
+                    contents.compactRevision(), contents.term() > 0 ? contents.term() : null,
+                    contents.consistentIndex() > 0 ? contents.consistentIndex() : null, contents.liveKeys(),
+                    contents.keyRevisions(), rawSize, rawSha256,
+                    new SnapshotManifest.StoredObjectInfo(objectKey, storedSize, storedSha256), s.compression().label(),
+                    s.key() == null ? null : new SnapshotManifest.EncryptionInfo(io.etcdops.core.crypto.SnapshotCipher.ALGORITHM, keyId),
+                    createdAt, ToolVersion.get(),
+                    new SnapshotManifest.VerificationInfo(s.verifyFull() ? "full" : "trailer", true, s.verifyFull(), "passed"));
+        }
+    }
+
+    private final BackupSettings settings;
+    private final SnapshotStore store;
+    private final SnapshotCipher cipher;
+    private final SnapshotStreamer streamer;
+
+    SnapshotUpload(BackupSettings settings, SnapshotStore store, SnapshotCipher cipher, SnapshotStreamer streamer) {
+        this.settings = settings;
+        this.store = store;
+        this.cipher = cipher;
+        this.streamer = streamer;
+    }
+
+    Result run(MemberStatus member, long revisionHint, Instant at) throws IOException {
+        long t0 = System.nanoTime();
+        String stem = SnapshotNames.stem(at, revisionHint);
+        String objectKey = SnapshotNames.objectKey(settings.cluster(), stem, settings.compression(), cipher != null);
+        Path spool = settings.verifyFull()
+                ? settings.spoolDir().resolve("etcd-ops-" + settings.cluster() + "-" + member.member().label() + "-" + stem + ".db.part")
+                : null;
+        Upload upload = store.begin(objectKey);
+        try {
+            SnapshotEncoder encoder;
+            TrailerCheckingOutputStream trailer;
+            try (OutputStream spoolOut = spool == null ? null : openSpool(spool)) {
+                encoder = new SnapshotEncoder(upload.stream(), settings.compression(), cipher, spoolOut);
+                trailer = new TrailerCheckingOutputStream(encoder.input());
+                streamer.stream(member.endpoint(), trailer, new ProgressLog("snapshot " + member.member().label(), 5));
+                encoder.finish();
+            }
+            if (!trailer.trailerMatches()) {
+                throw JobException.verification("snapshot from " + member.member().label() + " failed verification: "
+                        + "etcd's sha256 trailer does not match the data (stream corrupted or truncated); nothing was committed");
+            }
+            SnapshotContents contents = spool == null ? SnapshotContents.unknown() : inspect(spool, member);
+            upload.commit();
+            double secs = (System.nanoTime() - t0) / 1e9;
+            return new Result(member, stem, objectKey, encoder.rawSize(), encoder.rawSha256(), encoder.storedSize(),
+                    encoder.storedSha256(), contents, at, secs, cipher == null ? null : cipher.key().id());
+        } catch (SpoolWriteException e) {
+            upload.abort();
+            throw JobException.failed("writing the spool file " + spool + " failed: " + e.getMessage()
+                    + " (is the disk full? set --spool-dir to a volume with room for the whole db, or use --verify trailer)", e);
+        } catch (SnapshotStreamer.SnapshotStreamException | JobException e) {
+            upload.abort();
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            upload.abort();
+            throw JobException.failed("uploading " + objectKey + " to " + store.uri() + " failed: " + e.getMessage()
+                    + " (the partial upload was aborted)", e);
+        } finally {
+            if (spool != null) {
+                Files.deleteIfExists(spool);
+            }
+        }
+    }
+
+    private static SnapshotContents inspect(Path spool, MemberStatus member) {
+        try {
+            SnapshotContents c = SnapshotInspector.inspect(spool);
+            LOG.info("verified bbolt file: revision {}, {} live keys, compacted at {}", c.revision(), c.liveKeys(), c.compactRevision());
+            return c;
+        } catch (SnapshotVerificationException e) {
+            throw JobException.verification("snapshot from " + member.member().label() + " failed verification: "
+                    + e.getMessage() + "; nothing was committed", e);
+        } catch (IOException e) {
+            throw JobException.failed("reading the spool file " + spool + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static OutputStream openSpool(Path spool) throws IOException {
+        try {
+            Files.createDirectories(spool.getParent());
+            return new SpoolStream(new BufferedOutputStream(Files.newOutputStream(spool, StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE), 1 << 20));
+        } catch (IOException e) {
+            throw new SpoolWriteException(e);
+        }
+    }
+
+    /** Tags spool failures (disk full) so they are reported as such, not as upload failures. */
+    private static final class SpoolStream extends FilterOutputStream {
+        SpoolStream(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            try {
+                out.write(b, off, len);
+            } catch (IOException e) {
+                throw new SpoolWriteException(e);
+            }
+        }
+
+        @Override
+        public void flush() throws IOException {
+            try {
+                out.flush();
+            } catch (IOException e) {
+                throw new SpoolWriteException(e);
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                out.close();
+            } catch (IOException e) {
+                throw new SpoolWriteException(e);
+            }
+        }
+    }
+
+    static final class SpoolWriteException extends IOException {
+        SpoolWriteException(IOException cause) {
+            super(cause.getMessage(), cause);
+        }
+    }
+}

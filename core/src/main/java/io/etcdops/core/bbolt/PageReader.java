@@ -1,0 +1,98 @@
+package io.etcdops.core.bbolt;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+
+/**
+ * Reads single B+tree pages (with their overflow pages) from the file by position, never the whole file: memory use
+ * is one page per tree level. A page that spans more than {@link #MAP_THRESHOLD} bytes (a value of megabytes) is
+ * memory-mapped instead of copied, so it costs address space, not heap.
+ */
+final class PageReader {
+    static final int MAP_THRESHOLD = 1 << 20;
+
+    private final FileChannel channel;
+    private final long fileSize;
+    private final int pageSize;
+    private final long highWaterPgid;
+
+    PageReader(FileChannel channel, long fileSize, int pageSize, long highWaterPgid) {
+        this.channel = channel;
+        this.fileSize = fileSize;
+        this.pageSize = pageSize;
+        this.highWaterPgid = highWaterPgid;
+    }
+
+    long highWaterPgid() {
+        return highWaterPgid;
+    }
+
+    /**
+     * Reads data page {@code pgid}, checking that it lies below the high-water mark and inside the file, that its
+     * header names it, and that it is a branch or leaf page.
+     *
+     * @param referrer who pointed at the page, for the error message ("branch page 9", "bucket key")
+     */
+    BoltPage read(long pgid, String referrer) throws IOException {
+        // pages 0 and 1 are the meta pages: no tree may point at them
+        if (pgid < 2 || pgid >= highWaterPgid) {
+            throw new BoltFormatException(pgid, "page id out of range: " + referrer + " points at it, but data pages"
+                    + " are 2.." + (highWaterPgid - 1) + " (high-water mark " + highWaterPgid + ")");
+        }
+        long offset = pgid * pageSize;
+        if (offset + pageSize > fileSize) {
+            throw new BoltFormatException(pgid, "lies past the end of the file (" + fileSize + " bytes): the file is"
+                    + " truncated");
+        }
+        ByteBuffer first = ByteBuffer.allocate(pageSize);
+        readFully(first, offset, pgid);
+        first.flip();
+        BoltPage head = new BoltPage(first.asReadOnlyBuffer(), pgid, "page " + pgid);
+        if (head.headerId() != pgid) {
+            throw head.fail("header says it is page " + head.headerId() + " (the file is corrupt or was assembled"
+                    + " from different snapshots)");
+        }
+        if (!head.isBranch() && !head.isLeaf()) {
+            throw head.fail("expected a branch or leaf page, found a " + head.typeName() + " page (" + referrer
+                    + " points at it)");
+        }
+        long overflow = head.overflow();
+        if (overflow == 0) {
+            return head;
+        }
+        if (pgid + overflow >= highWaterPgid) {
+            throw head.fail("its " + overflow + " overflow pages run past the high-water mark " + highWaterPgid);
+        }
+        long bytes = (overflow + 1) * pageSize;
+        if (offset + bytes > fileSize) {
+            throw head.fail("its " + overflow + " overflow pages run past the end of the file (" + fileSize
+                    + " bytes): the file is truncated");
+        }
+        if (bytes > Integer.MAX_VALUE) {
+            throw head.fail("spans " + bytes + " bytes, more than one buffer can hold");
+        }
+        ByteBuffer whole;
+        if (bytes >= MAP_THRESHOLD) {
+            whole = channel.map(FileChannel.MapMode.READ_ONLY, offset, bytes);
+        } else {
+            whole = ByteBuffer.allocate((int) bytes);
+            whole.put(first);
+            readFully(whole, offset + pageSize, pgid);
+            whole.flip();
+        }
+        return new BoltPage(whole.asReadOnlyBuffer(), pgid, "page " + pgid);
+    }
+
+    private void readFully(ByteBuffer into, long position, long pgid) throws IOException {
+        long pos = position;
+        while (into.hasRemaining()) {
+            int n = channel.read(into, pos);
+            if (n < 0) {
+                throw new BoltFormatException(pgid, "the file ends at byte " + pos + " inside this page: it is"
+                        + " truncated");
+            }
+            pos += n;
+        }
+    }
+}
