@@ -137,11 +137,11 @@ public final class SnapshotBackup {
         }
         String uri = store.uri().toString().replaceAll("/+$", "") + "/" + r.objectKey();
         LOG.info("committed {} (revision {}, {} keys, {} MiB raw, {} MiB stored, {}s)", SnapshotNames.manifestKey(settings.cluster(), r.stem()),
-                r.contents().revision(), r.contents().liveKeys(), String.format("%.1f", r.rawSize() / 1048576.0),
+                r.contents().effectiveRevision(), r.contents().liveKeys(), String.format("%.1f", r.rawSize() / 1048576.0),
                 String.format("%.1f", r.storedSize() / 1048576.0), String.format("%.1f", r.seconds()));
         report.put("snapshot-uri", uri).put("snapshot-name", r.stem()).put("manifest-key", manifestKey)
                 .put("member", r.member().member().label()).put("etcd-version", r.member().version())
-                .put("revision", r.contents().revision()).put("key-count", r.contents().liveKeys())
+                .put("revision", r.contents().effectiveRevision()).put("key-count", r.contents().liveKeys())
                 .put("size-bytes", r.storedSize()).put("db-size-bytes", r.rawSize())
                 .put("sha256", r.storedSha256()).put("db-sha256", r.rawSha256())
                 .put("compression", settings.compression().label())

@@ -42,7 +42,7 @@ final class SnapshotUpload {
 
         SnapshotManifest manifest(BackupSettings s, ClusterView view) {
             return new SnapshotManifest(SnapshotManifest.FORMAT_VERSION, s.cluster(), view.clusterIdHex(),
-                    member.member().label(), member.member().idHex(), member.version(), contents.revision(),
+                    member.member().label(), member.member().idHex(), member.version(), contents.effectiveRevision(),
                     contents.compactRevision(), contents.term() > 0 ? contents.term() : null,
                     contents.consistentIndex() > 0 ? contents.consistentIndex() : null, contents.liveKeys(),
                     contents.keyRevisions(), rawSize, rawSha256,
@@ -112,7 +112,7 @@ final class SnapshotUpload {
     private static SnapshotContents inspect(Path spool, MemberStatus member) {
         try {
             SnapshotContents c = SnapshotInspector.inspect(spool);
-            LOG.info("verified bbolt file: revision {}, {} live keys, compacted at {}", c.revision(), c.liveKeys(), c.compactRevision());
+            LOG.info("verified bbolt file: revision {}, {} live keys, compacted at {}", c.effectiveRevision(), c.liveKeys(), c.compactRevision());
             return c;
         } catch (SnapshotVerificationException e) {
             throw JobException.verification("snapshot from " + member.member().label() + " failed verification: "

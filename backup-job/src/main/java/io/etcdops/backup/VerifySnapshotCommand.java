@@ -62,7 +62,7 @@ public final class VerifySnapshotCommand implements Callable<Integer>, Reporting
             Path out = dir.resolve("etcd-ops-verify-" + e.name() + ".db");
             try {
                 SnapshotFetcher.Fetched f = SnapshotFetcher.fetch(s, e, key, out);
-                report.put("snapshot-name", e.name()).put("revision", f.contents().revision())
+                report.put("snapshot-name", e.name()).put("revision", f.contents().effectiveRevision())
                         .put("key-count", f.contents().liveKeys()).put("db-size-bytes", Files.size(out))
                         .put("sha256", e.manifest().object().sha256()).put("verification", "passed");
             } finally {

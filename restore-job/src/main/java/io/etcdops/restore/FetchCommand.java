@@ -38,7 +38,7 @@ public final class FetchCommand implements Callable<Integer>, ReportingCommand {
             throw JobException.usage("--out " + out + " is a directory; name a file");
         }
         SnapshotSourceOptions.LocalSnapshot s = source.resolve(out);
-        report.put("snapshot-uri", s.uri()).put("snapshot-name", s.name()).put("revision", s.contents().revision())
+        report.put("snapshot-uri", s.uri()).put("snapshot-name", s.name()).put("revision", s.contents().effectiveRevision())
                 .put("key-count", s.contents().liveKeys()).put("file", out.toString()).put("size-bytes", Files.size(out))
                 .put("verification", s.fromManifest() ? "manifest, sha256, trailer, bbolt"
                         : "plain snapshot file: only etcd's sha256 trailer and the bbolt structure were checked");

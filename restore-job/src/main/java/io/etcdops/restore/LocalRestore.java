@@ -62,10 +62,10 @@ final class LocalRestore {
             SnapshotSourceOptions.LocalSnapshot snap = source.resolve(snapshotFile);
             String token = plan.token() != null ? plan.token() : "etcd-ops-restore-" + snap.name().replaceAll("[^A-Za-z0-9-]", "-");
             report.put("snapshot-uri", snap.uri()).put("snapshot-name", snap.name())
-                    .put("snapshot-revision", snap.contents().revision()).put("key-count", snap.contents().liveKeys())
+                    .put("snapshot-revision", snap.contents().effectiveRevision()).put("key-count", snap.contents().liveKeys())
                     .put("verification", snap.fromManifest() ? "manifest, sha256, trailer, bbolt"
                             : "plain snapshot file: only etcd's sha256 trailer and the bbolt structure were checked")
-                    .put("restored-revision", snap.contents().revision() + plan.bumpRevision())
+                    .put("restored-revision", snap.contents().effectiveRevision() + plan.bumpRevision())
                     .put("initial-cluster-token", token).put("restore-tool", tool.binary() + " " + tool.version());
             checkRoom(Files.size(snapshotFile));
             Map<MemberRestore, List<String>> commands = new LinkedHashMap<>();

@@ -62,9 +62,9 @@ final class RestoreDrill {
                     .redirectErrorStream(true).redirectOutput(scratch.resolve("etcd.log").toFile()).start();
             GetResponse r = countKeys(clientUrl, p, scratch.resolve("etcd.log"));
             double toHealthy = (System.nanoTime() - t0) / 1e9;
-            long expectedRevision = snap.contents().revision() + bump;
+            long expectedRevision = snap.contents().effectiveRevision() + bump;
             report.put("snapshot-uri", snap.uri()).put("snapshot-name", snap.name())
-                    .put("snapshot-revision", snap.contents().revision()).put("restored-revision", r.getHeader().getRevision())
+                    .put("snapshot-revision", snap.contents().effectiveRevision()).put("restored-revision", r.getHeader().getRevision())
                     .put("key-count", r.getCount()).put("expected-key-count", snap.contents().liveKeys())
                     .put("seconds-to-healthy", Math.round(toHealthy * 100) / 100.0).put("restore-tool", tool.binary() + " " + tool.version());
             if (r.getCount() != snap.contents().liveKeys()) {

@@ -2,6 +2,7 @@ package io.etcdops.core.bbolt;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 
 /**
@@ -48,29 +49,33 @@ final class PageReader {
         ByteBuffer first = ByteBuffer.allocate(pageSize);
         readFully(first, offset, pgid);
         first.flip();
-        BoltPage head = new BoltPage(first.asReadOnlyBuffer(), pgid, "page " + pgid);
-        if (head.headerId() != pgid) {
-            throw head.fail("header says it is page " + head.headerId() + " (the file is corrupt or was assembled"
-                    + " from different snapshots)");
+        // the header is checked before the page is viewed: its element count may need the overflow pages
+        ByteBuffer header = first.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        long headerId = header.getLong(0);
+        int flags = Short.toUnsignedInt(header.getShort(8));
+        long overflow = Integer.toUnsignedLong(header.getInt(12));
+        if (headerId != pgid) {
+            throw new BoltFormatException(pgid, "header says it is page " + headerId + " (" + referrer + " points at"
+                    + " it; the file is corrupt or was assembled from different snapshots)");
         }
-        if (!head.isBranch() && !head.isLeaf()) {
-            throw head.fail("expected a branch or leaf page, found a " + head.typeName() + " page (" + referrer
-                    + " points at it)");
+        if (flags != BoltPage.FLAG_BRANCH && flags != BoltPage.FLAG_LEAF) {
+            throw new BoltFormatException(pgid, "expected a branch or leaf page, found flags 0x"
+                    + Integer.toHexString(flags) + " (" + referrer + " points at it)");
         }
-        long overflow = head.overflow();
         if (overflow == 0) {
-            return head;
+            return new BoltPage(first.asReadOnlyBuffer(), pgid, "page " + pgid);
         }
         if (pgid + overflow >= highWaterPgid) {
-            throw head.fail("its " + overflow + " overflow pages run past the high-water mark " + highWaterPgid);
+            throw new BoltFormatException(pgid, "its " + overflow + " overflow pages run past the high-water mark "
+                    + highWaterPgid);
         }
         long bytes = (overflow + 1) * pageSize;
         if (offset + bytes > fileSize) {
-            throw head.fail("its " + overflow + " overflow pages run past the end of the file (" + fileSize
-                    + " bytes): the file is truncated");
+            throw new BoltFormatException(pgid, "its " + overflow + " overflow pages run past the end of the file ("
+                    + fileSize + " bytes): the file is truncated");
         }
         if (bytes > Integer.MAX_VALUE) {
-            throw head.fail("spans " + bytes + " bytes, more than one buffer can hold");
+            throw new BoltFormatException(pgid, "spans " + bytes + " bytes, more than one buffer can hold");
         }
         ByteBuffer whole;
         if (bytes >= MAP_THRESHOLD) {

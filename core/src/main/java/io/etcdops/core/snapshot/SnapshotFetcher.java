@@ -48,11 +48,11 @@ public final class SnapshotFetcher {
                     + " does not match the manifest's " + abbrev(m.dbSha256()));
             SnapshotContents c = verifyFile(tmp);
             if (m.verification() != null && m.verification().bbolt()) {
-                check(c.revision() == m.revision(), "snapshot revision " + c.revision() + " differs from the manifest's " + m.revision());
+                check(c.effectiveRevision() == m.revision(), "snapshot revision " + c.effectiveRevision() + " differs from the manifest's " + m.revision());
                 check(c.liveKeys() == m.keyCount(), "snapshot key count " + c.liveKeys() + " differs from the manifest's " + m.keyCount());
             }
             Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            LOG.info("fetched and verified {} -> {} (revision {}, {} keys)", entry.name(), out, c.revision(), c.liveKeys());
+            LOG.info("fetched and verified {} -> {} (revision {}, {} keys)", entry.name(), out, c.effectiveRevision(), c.liveKeys());
             return new Fetched(out, entry, c);
         } finally {
             Files.deleteIfExists(tmp);

@@ -1,0 +1,308 @@
+package io.etcdops.core.snapshot;
+
+import io.etcdops.core.bbolt.BoltEntryVisitor;
+import io.etcdops.core.bbolt.BoltFile;
+import io.etcdops.core.bbolt.BoltFormatException;
+import io.etcdops.core.bbolt.BoltMeta;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+/**
+ * Reads an etcd snapshot file in one pass over its bbolt pages and says what it holds ({@link SnapshotContents}),
+ * failing with a {@link SnapshotVerificationException} when the file is not an intact etcd db. Memory stays small:
+ * one page per tree level plus 16 bytes per live key (see {@link KeyHashSet}).
+ *
+ * <p>etcd's layout, from its mvcc store and schema (3.4/3.5): bucket {@code key} maps a 17-byte revision (8-byte
+ * big-endian main revision, '_', 8-byte big-endian sub revision; an 18th byte 't' marks a tombstone) to an
+ * {@code mvccpb.KeyValue}; bucket {@code meta} holds {@code finishedCompactRev} and {@code scheduledCompactRev}
+ * (revision bytes), {@code consistent_index} and {@code term} (8 bytes, big-endian).
+ */
+public final class SnapshotInspector {
+    private static final String KEY_BUCKET = "key";
+    private static final String META_BUCKET = "meta";
+
+    private SnapshotInspector() {
+    }
+
+    /**
+     * Reads {@code file} (a snapshot with or without its trailer), checking the bbolt structure, both meta pages and
+     * the shape of etcd's data. Does not check the sha256 trailer: see {@link #verify(Path, boolean)}.
+     */
+    public static SnapshotContents inspect(Path file) throws IOException, SnapshotVerificationException {
+        try (BoltFile bolt = BoltFile.open(file)) {
+            for (BoltMeta m : bolt.metaPages()) {
+                // bbolt would fall back to the other meta page, but etcd writes both intact: one bad page is damage
+                if (!m.valid()) {
+                    throw new SnapshotVerificationException("snapshot bbolt meta page " + m.pageId() + " is corrupt: "
+                            + m.problem());
+                }
+            }
+            return new Pass(bolt).run();
+        } catch (BoltFormatException e) {
+            throw new SnapshotVerificationException("snapshot is not a readable bbolt database: " + e.getMessage(), e);
+        } catch (EtcdDataException e) {
+            throw new SnapshotVerificationException("snapshot is not an etcd database: " + e.getMessage(), e);
+        }
+    }
+
+    /** Checks etcd's sha256 trailer (a plain db without one passes only if {@code allowNoTrailer}), then inspects. */
+    public static SnapshotContents verify(Path file, boolean allowNoTrailer)
+            throws IOException, SnapshotVerificationException {
+        SnapshotTrailer.require(SnapshotTrailer.check(file), allowNoTrailer);
+        return inspect(file);
+    }
+
+    /** etcd data that bbolt stores fine but etcd never writes (a malformed revision key, a KeyValue without key). */
+    private static final class EtcdDataException extends IOException {
+        EtcdDataException(String message) {
+            super(message);
+        }
+    }
+
+    /** One read of one file: every bucket, in order, feeding the etcdutl hash and the etcd-specific figures. */
+    private static final class Pass {
+        private final BoltFile bolt;
+        private final CRC32C hash = new CRC32C();
+        private final KeyHashSet liveKeys = new KeyHashSet();
+        private long totalKeys;
+        private long keyRevisions;
+        private long revision;
+        private long compactRevision;
+        private long scheduledCompactRevision;
+        private long consistentIndex;
+        private long term;
+
+        Pass(BoltFile bolt) {
+            this.bolt = bolt;
+        }
+
+        SnapshotContents run() throws IOException {
+            List<String> names = new ArrayList<>();
+            for (byte[] name : bolt.bucketNames()) {
+                String bucket = new String(name, StandardCharsets.UTF_8);
+                names.add(bucket);
+                hash.update(name);
+                bolt.forEach(name, new BoltEntryVisitor() {
+                    @Override
+                    public void entry(ByteBuffer key, ByteBuffer value) throws IOException {
+                        hash.update(key.duplicate());
+                        hash.update(value.duplicate());
+                        totalKeys++;
+                        if (bucket.equals(KEY_BUCKET)) {
+                            keyRevision(key, value);
+                        } else if (bucket.equals(META_BUCKET)) {
+                            metaEntry(key, value);
+                        }
+                    }
+
+                    @Override
+                    public void nestedBucket(ByteBuffer key) {
+                        // etcdutl's ForEach reports a nested bucket as its name with a nil value
+                        hash.update(key.duplicate());
+                        totalKeys++;
+                    }
+                });
+            }
+            return new SnapshotContents(revision, compactRevision, scheduledCompactRevision, consistentIndex, term,
+                    keyRevisions, liveKeys.size(), totalKeys, hash.getValue(), names, bolt.pageSize(),
+                    bolt.dataSize(), bolt.fileSize(), SnapshotTrailer.hasTrailerBySize(bolt.fileSize()));
+        }
+
+        private void keyRevision(ByteBuffer key, ByteBuffer value) throws EtcdDataException {
+            ByteBuffer k = key.duplicate().order(ByteOrder.BIG_ENDIAN);
+            int p = k.position();
+            int len = k.remaining();
+            boolean tombstone = len == 18 && k.get(p + 17) == 't';
+            if ((len != 17 && !tombstone) || k.get(p + 8) != '_') {
+                throw new EtcdDataException("bucket key holds a " + len + "-byte key that is not an etcd revision");
+            }
+            long main = k.getLong(p);
+            if (main <= 0 || main < revision) {
+                throw new EtcdDataException("bucket key holds revision " + main + " after revision " + revision);
+            }
+            revision = main;
+            keyRevisions++;
+            long keyHash = KeyHashSet.hash(KeyValueKey.of(value, main));
+            if (tombstone) {
+                liveKeys.remove(keyHash);
+            } else {
+                liveKeys.add(keyHash);
+            }
+        }
+
+        private void metaEntry(ByteBuffer key, ByteBuffer value) throws EtcdDataException {
+            String name = StandardCharsets.ISO_8859_1.decode(key.duplicate()).toString();
+            switch (name) {
+                case "finishedCompactRev" -> compactRevision = leadingLong(name, value);
+                case "scheduledCompactRev" -> scheduledCompactRevision = leadingLong(name, value);
+                case "consistent_index" -> consistentIndex = leadingLong(name, value);
+                case "term" -> term = leadingLong(name, value);
+                default -> {
+                    // confState, storageVersion, ...: not needed here
+                }
+            }
+        }
+
+        /** Both encodings used in bucket meta (8-byte integer, 17-byte revision) start with a big-endian int64. */
+        private static long leadingLong(String name, ByteBuffer value) throws EtcdDataException {
+            if (value.remaining() < 8) {
+                throw new EtcdDataException("meta/" + name + " has " + value.remaining() + " bytes, expected 8 or 17");
+            }
+            return value.duplicate().order(ByteOrder.BIG_ENDIAN).getLong(value.position());
+        }
+    }
+
+    /** Field 1 ({@code key}) of an {@code mvccpb.KeyValue} protobuf, found by skipping the fields before it. */
+    static final class KeyValueKey {
+        private KeyValueKey() {
+        }
+
+        static ByteBuffer of(ByteBuffer keyValue, long revision) throws EtcdDataException {
+            ByteBuffer b = keyValue.duplicate();
+            while (b.hasRemaining()) {
+                long tag = varint(b, revision);
+                int field = (int) (tag >>> 3);
+                switch ((int) (tag & 7)) {
+                    case 0 -> varint(b, revision);
+                    case 1 -> skip(b, 8, revision);
+                    case 5 -> skip(b, 4, revision);
+                    case 2 -> {
+                        long n = varint(b, revision);
+                        if (n > b.remaining()) {
+                            throw malformed(revision);
+                        }
+                        if (field == 1) {
+                            return b.slice(b.position(), (int) n);
+                        }
+                        skip(b, n, revision);
+                    }
+                    default -> throw malformed(revision);
+                }
+            }
+            throw new EtcdDataException("the KeyValue at revision " + revision + " has no key");
+        }
+
+        private static long varint(ByteBuffer b, long revision) throws EtcdDataException {
+            long result = 0;
+            for (int shift = 0; shift < 64 && b.hasRemaining(); shift += 7) {
+                byte x = b.get();
+                result |= (long) (x & 0x7f) << shift;
+                if (x >= 0) {
+                    return result;
+                }
+            }
+            throw malformed(revision);
+        }
+
+        private static void skip(ByteBuffer b, long n, long revision) throws EtcdDataException {
+            if (n > b.remaining()) {
+                throw malformed(revision);
+            }
+            b.position(b.position() + (int) n);
+        }
+
+        private static EtcdDataException malformed(long revision) {
+            return new EtcdDataException("the value at revision " + revision + " is not a KeyValue protobuf");
+        }
+    }
+
+    /**
+     * The set of live keys, kept as 64-bit hashes in an open-addressing table (linear probing, at most half full):
+     * 8-16 bytes per key instead of the keys themselves, so a snapshot of millions of keys needs tens of MB at most.
+     * Two distinct keys with the same hash would be counted once; for n keys the chance is about n^2 / 2^65
+     * (3e-8 for a million keys), and it could only make the live key count one lower, never change the db.
+     */
+    static final class KeyHashSet {
+        private static final long EMPTY = 0;
+        /** Stands in for a hash that is 0, which marks an empty slot. */
+        private static final long ZERO_HASH = 0x9E3779B97F4A7C15L;
+        private long[] table = new long[1 << 10];
+        private int size;
+
+        /** FNV-1a 64 of the bytes, then murmur3's finalizer so the low bits used as the slot index are well mixed. */
+        static long hash(ByteBuffer bytes) {
+            long h = 0xcbf29ce484222325L;
+            for (int i = bytes.position(); i < bytes.limit(); i++) {
+                h ^= bytes.get(i) & 0xff;
+                h *= 0x100000001b3L;
+            }
+            h ^= h >>> 33;
+            h *= 0xff51afd7ed558ccdL;
+            h ^= h >>> 33;
+            h *= 0xc4ceb9fe1a85ec53L;
+            h ^= h >>> 33;
+            return h == EMPTY ? ZERO_HASH : h;
+        }
+
+        int size() {
+            return size;
+        }
+
+        boolean add(long h) {
+            if ((size + 1) * 2L > table.length) {
+                grow();
+            }
+            int mask = table.length - 1;
+            int i = slot(h, mask);
+            while (table[i] != EMPTY) {
+                if (table[i] == h) {
+                    return false;
+                }
+                i = (i + 1) & mask;
+            }
+            table[i] = h;
+            size++;
+            return true;
+        }
+
+        boolean remove(long h) {
+            int mask = table.length - 1;
+            int i = slot(h, mask);
+            while (table[i] != h) {
+                if (table[i] == EMPTY) {
+                    return false;
+                }
+                i = (i + 1) & mask;
+            }
+            // backward-shift deletion keeps every probe chain unbroken without tombstone markers
+            int j = i;
+            while (true) {
+                j = (j + 1) & mask;
+                if (table[j] == EMPTY) {
+                    break;
+                }
+                int home = slot(table[j], mask);
+                boolean staysPut = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+                if (!staysPut) {
+                    table[i] = table[j];
+                    i = j;
+                }
+            }
+            table[i] = EMPTY;
+            size--;
+            return true;
+        }
+
+        private void grow() {
+            long[] old = table;
+            table = new long[old.length * 2];
+            size = 0;
+            for (long h : old) {
+                if (h != EMPTY) {
+                    add(h);
+                }
+            }
+        }
+
+        private static int slot(long h, int mask) {
+            return (int) (h ^ (h >>> 32)) & mask;
+        }
+    }
+}
