@@ -51,7 +51,8 @@ public final class BoltFile implements Closeable {
                     + " database has " + meta.highWaterPgid() + " pages of " + meta.pageSize() + " bytes ("
                     + meta.dataSize() + " bytes) but the file has " + fileSize + " bytes");
         }
-        this.pages = new PageReader(channel, fileSize, (int) meta.pageSize(), meta.highWaterPgid());
+        this.pages = new PageReader(channel, fileSize, (int) meta.pageSize(), meta.highWaterPgid(),
+                PageReader.DEFAULT_MAP_THRESHOLD);
     }
 
     /** Opens {@code path} read-only and reads its meta pages. */

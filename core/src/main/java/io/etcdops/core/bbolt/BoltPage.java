@@ -41,10 +41,6 @@ final class BoltPage {
         }
     }
 
-    long headerId() {
-        return buf.getLong(0);
-    }
-
     int flags() {
         return Short.toUnsignedInt(buf.getShort(8));
     }

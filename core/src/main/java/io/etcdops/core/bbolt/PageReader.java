@@ -7,22 +7,24 @@ import java.nio.channels.FileChannel;
 
 /**
  * Reads single B+tree pages (with their overflow pages) from the file by position, never the whole file: memory use
- * is one page per tree level. A page that spans more than {@link #MAP_THRESHOLD} bytes (a value of megabytes) is
+ * is one page per tree level. A page spanning at least {@code mapThreshold} bytes (a value of megabytes) is
  * memory-mapped instead of copied, so it costs address space, not heap.
  */
 final class PageReader {
-    static final int MAP_THRESHOLD = 1 << 20;
+    static final int DEFAULT_MAP_THRESHOLD = 1 << 20;
 
     private final FileChannel channel;
     private final long fileSize;
     private final int pageSize;
     private final long highWaterPgid;
+    private final long mapThreshold;
 
-    PageReader(FileChannel channel, long fileSize, int pageSize, long highWaterPgid) {
+    PageReader(FileChannel channel, long fileSize, int pageSize, long highWaterPgid, long mapThreshold) {
         this.channel = channel;
         this.fileSize = fileSize;
         this.pageSize = pageSize;
         this.highWaterPgid = highWaterPgid;
+        this.mapThreshold = mapThreshold;
     }
 
     long highWaterPgid() {
@@ -78,7 +80,7 @@ final class PageReader {
             throw new BoltFormatException(pgid, "spans " + bytes + " bytes, more than one buffer can hold");
         }
         ByteBuffer whole;
-        if (bytes >= MAP_THRESHOLD) {
+        if (bytes >= mapThreshold) {
             whole = channel.map(FileChannel.MapMode.READ_ONLY, offset, bytes);
         } else {
             whole = ByteBuffer.allocate((int) bytes);

@@ -58,8 +58,19 @@ public final class EtcdErrors {
                 return "connection closed";
             }
         }
-        if (c instanceof StatusRuntimeException sre) {
-            Status s = sre.getStatus();
+        Status status = null;
+        for (Throwable x = c; x != null && status == null; x = x.getCause()) {
+            if (x instanceof StatusRuntimeException sre) {
+                status = sre.getStatus();
+            } else if (x instanceof io.grpc.StatusException se) {
+                status = se.getStatus();
+            } else if (x instanceof io.etcd.jetcd.common.exception.EtcdException ee && ee.getMessage() != null
+                    && ee.getMessage().contains("authentication failed")) {
+                return "authentication failed: wrong user or password (etcd says: " + ee.getMessage() + ")";
+            }
+        }
+        if (status != null) {
+            Status s = status;
             String desc = String.valueOf(s.getDescription());
             if (desc.contains("authentication failed") || desc.contains("invalid user ID or password")) {
                 return "authentication failed: wrong user or password (etcd says: " + desc + ")";
@@ -79,6 +90,9 @@ public final class EtcdErrors {
             return s.getCode() + ": " + desc;
         }
         String msg = c.getMessage();
+        if (msg == null && c.getCause() != null && c.getCause() != c) {
+            return describe(c.getCause());
+        }
         return c.getClass().getSimpleName() + (msg == null ? "" : ": " + shorten(msg));
     }
 

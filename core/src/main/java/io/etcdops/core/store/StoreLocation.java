@@ -65,6 +65,11 @@ public record StoreLocation(String scheme, String account, String bucket, String
                 }
                 return new StoreLocation("azblob", host.substring(0, dot), parts[0], parts[1], uri);
             }
+            case "": {
+                String path = uri.getPath() != null && uri.getPath().startsWith("/") ? uri.getPath() : "/ABSOLUTE/PATH";
+                throw JobException.usage("--store '" + raw + "' has no scheme: use file://" + path
+                        + " for a folder, or s3://, gs://, azblob://");
+            }
             default:
                 throw JobException.usage("--store '" + raw + "': unsupported scheme '" + scheme
                         + "'; use file://, s3://, gs://, azblob:// or an https Azure blob URL");

@@ -7,6 +7,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -124,18 +125,14 @@ class BoltFileTest {
     void aPointerIntoAnOverflowRunFailsOnThePageHeader(String version) throws IOException {
         Path db = SnapshotFixtures.copy(version, tmp);
         long branch = SnapshotFixtures.keyBucketRoot(db);
-        long leafWithOverflow = -1;
-        for (int i = 0; i < 5 && leafWithOverflow < 0; i++) {
-            long child = SnapshotFixtures.read(db, SnapshotFixtures.branchChildOffset(branch, i), 8).getLong(0);
-            if (SnapshotFixtures.read(db, child * PAGE_SIZE + 12, 4).getInt(0) > 0) {
-                leafWithOverflow = child;
-                SnapshotFixtures.writeLong(db, SnapshotFixtures.branchChildOffset(branch, i), child + 1);
+        long leaf = SnapshotFixtures.overflowLeaf(db);
+        for (int i = 0; i < 5; i++) {
+            if (SnapshotFixtures.read(db, SnapshotFixtures.branchChildOffset(branch, i), 8).getLong(0) == leaf) {
+                SnapshotFixtures.writeLong(db, SnapshotFixtures.branchChildOffset(branch, i), leaf + 1);
             }
         }
-        assertThat(leafWithOverflow).isPositive();
-        long target = leafWithOverflow + 1;
         assertThatThrownBy(() -> forEachKey(db)).isInstanceOf(BoltFormatException.class)
-                .hasMessageContaining("page " + target + ": header says it is page");
+                .hasMessageContaining("page " + (leaf + 1) + ": header says it is page");
     }
 
     @ParameterizedTest(name = "etcd {0}")
@@ -153,6 +150,32 @@ class BoltFileTest {
         SnapshotFixtures.write(db, leaf * PAGE_SIZE + key1, first);
         assertThatThrownBy(() -> forEachKey(db)).isInstanceOf(BoltFormatException.class)
                 .hasMessageContaining("page " + leaf + ": key 1 is not greater than key 0");
+    }
+
+    @ParameterizedTest(name = "etcd {0}")
+    @MethodSource("io.etcdops.core.bbolt.SnapshotFixtures#versions")
+    void aMappedOverflowPageReadsTheSameAsACopiedOne(String version) throws IOException {
+        Path db = SnapshotFixtures.db(version);
+        try (BoltFile bolt = BoltFile.open(db); FileChannel ch = FileChannel.open(db)) {
+            long size = Files.size(db);
+            long hwm = bolt.meta().highWaterPgid();
+            PageReader copying = new PageReader(ch, size, PAGE_SIZE, hwm, Long.MAX_VALUE);
+            PageReader mapping = new PageReader(ch, size, PAGE_SIZE, hwm, 0);
+            long branch = SnapshotFixtures.keyBucketRoot(db);
+            int compared = 0;
+            for (int i = 0; i < 5; i++) {
+                long child = SnapshotFixtures.read(db, SnapshotFixtures.branchChildOffset(branch, i), 8).getLong(0);
+                BoltPage a = copying.read(child, "test");
+                BoltPage b = mapping.read(child, "test");
+                assertThat(b.count()).isEqualTo(a.count());
+                for (int e = 0; e < a.count(); e++) {
+                    assertThat(b.key(e)).isEqualTo(a.key(e));
+                    assertThat(b.value(e)).isEqualTo(a.value(e));
+                    compared += a.overflow() > 0 ? 1 : 0;
+                }
+            }
+            assertThat(compared).isPositive();
+        }
     }
 
     private static void forEachKey(Path db) throws IOException {

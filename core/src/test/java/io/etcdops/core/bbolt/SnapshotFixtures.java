@@ -103,6 +103,19 @@ public final class SnapshotFixtures {
         throw new IllegalStateException("no key bucket in " + file);
     }
 
+    /** Page id of the leaf of the key bucket that has overflow pages (it holds the 100 KiB value). */
+    public static long overflowLeaf(Path file) throws IOException {
+        long branch = keyBucketRoot(file);
+        int count = Short.toUnsignedInt(read(file, branch * PAGE_SIZE + 10, 2).getShort(0));
+        for (int i = 0; i < count; i++) {
+            long child = read(file, branchChildOffset(branch, i), 8).getLong(0);
+            if (read(file, child * PAGE_SIZE + 12, 4).getInt(0) > 0) {
+                return child;
+            }
+        }
+        throw new IllegalStateException("no leaf with overflow pages under the key bucket of " + file);
+    }
+
     /** File offset of the pgid field of element {@code i} of branch page {@code pgid}. */
     public static long branchChildOffset(long pgid, int i) {
         return pgid * PAGE_SIZE + 16 + i * 16L + 8;
