@@ -1,7 +1,11 @@
 package io.etcdops.storage;
 
 import com.azure.storage.blob.BlobContainerClient;
+import com.google.api.services.storage.model.StorageObject;
 import com.google.cloud.storage.Storage;
+import com.google.cloud.storage.StorageOptions;
+import com.google.cloud.storage.spi.StorageRpcFactory;
+import com.google.cloud.storage.spi.v1.StorageRpc;
 import com.google.cloud.storage.contrib.nio.testing.LocalStorageHelper;
 import io.etcdops.core.store.FileSnapshotStore;
 import io.etcdops.core.store.SnapshotStore;
@@ -14,9 +18,13 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.services.s3.S3Client;
 
 import java.io.IOException;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -163,7 +171,7 @@ abstract class StoreFixture {
      * credentials, so those cases run against S3 and Azure only.
      */
     static final class Gcs extends StoreFixture {
-        private final Storage storage = LocalStorageHelper.getOptions().getService();
+        private final Storage storage = withGcsUploadVisibility(LocalStorageHelper.customOptions(false)).getService();
 
         Gcs() {
             super("GCS (Google's in-memory fake, no real server here)");
@@ -183,5 +191,38 @@ abstract class StoreFixture {
         SnapshotStore store(String bucket, String prefix, StoreOptions options) {
             return new GcsSnapshotStore(StoreLocation.parse("gs://" + bucket + "/" + prefix), options, storage);
         }
+    }
+
+    /**
+     * The fake records an object's metadata when a resumable upload session is opened, so the object is listed
+     * (size 0) before the upload is finished. Real GCS creates the object only when the final chunk arrives
+     * ("until the upload is completed, the object isn't visible"), which is what {@link GcsSnapshotStore} relies
+     * on. This wrapper moves the fake's session open to the final chunk, giving it GCS's visibility; everything else
+     * goes to the fake unchanged.
+     */
+    static StorageOptions withGcsUploadVisibility(StorageOptions fake) {
+        StorageRpc rpc = (StorageRpc) fake.getRpc();
+        Map<String, Object[]> sessions = new ConcurrentHashMap<>();
+        InvocationHandler handler = (proxy, method, args) -> {
+            try {
+                if (method.getName().equals("open") && args.length == 2 && args[0] instanceof StorageObject object) {
+                    String uploadId = object.getBucket() + "/" + object.getName();
+                    sessions.put(uploadId, args);
+                    return uploadId;
+                }
+                if (method.getName().startsWith("write") && args.length == 6 && Boolean.TRUE.equals(args[5])) {
+                    Object[] open = sessions.remove((String) args[0]);
+                    if (open != null) {
+                        method.getDeclaringClass().getMethod("open", StorageObject.class, Map.class).invoke(rpc, open);
+                    }
+                }
+                return method.invoke(rpc, args);
+            } catch (InvocationTargetException e) {
+                throw e.getCause();
+            }
+        };
+        StorageRpc deferred = (StorageRpc) Proxy.newProxyInstance(StorageRpc.class.getClassLoader(),
+                new Class<?>[] {StorageRpc.class}, handler);
+        return fake.toBuilder().setServiceRpcFactory((StorageRpcFactory) options -> deferred).build();
     }
 }

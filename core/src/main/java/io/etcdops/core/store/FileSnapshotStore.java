@@ -52,7 +52,11 @@ public final class FileSnapshotStore implements SnapshotStore {
     @Override
     public Upload begin(String key) throws IOException {
         Path target = resolve(key);
-        Files.createDirectories(target.getParent());
+        try {
+            Files.createDirectories(target.getParent());
+        } catch (IOException e) {
+            throw new StoreAccessException("cannot create the folder " + target.getParent() + ": " + describe(e), e);
+        }
         return FileUpload.start(target);
     }
 
