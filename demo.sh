@@ -11,7 +11,10 @@ VERSION=${ETCD_VERSION:-3.5.30}
 BIN=$CACHE/etcd/$VERSION
 say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 PIDS=()
-cleanup() { for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; }
+cleanup() { # SIGKILL and wait: a member that is still shutting down would hold its ports
+  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && wait "$p" 2>/dev/null || true; done
+}
 trap cleanup EXIT
 
 say "1/8 etcd $VERSION binaries"
@@ -20,14 +23,17 @@ if [ ! -x "$BIN/etcd" ] || [ ! -x "$BIN/etcdutl" ]; then ./scripts/install-test-
 
 say "2/8 build backup-job and restore-job (./mvnw: needs only a JDK 17)"
 command -v javac >/dev/null || { apt-get update -qq && apt-get install -y -qq openjdk-17-jdk-headless >/dev/null; }
-./mvnw -B -q -DskipTests -pl backup-job,restore-job -am package
+./mvnw -B -q -Dmaven.test.skip=true -pl backup-job,restore-job -am package
 BACKUP="java -jar backup-job/target/backup-job.jar"
 RESTORE="java -jar restore-job/target/restore-job.jar"
 
-say "3/8 start a local 3-member etcd cluster on 127.0.0.1 (ports 23791-23796)"
+say "3/8 start a local 3-member etcd cluster on 127.0.0.1 (ports 32391-32396)"
+for port in 32391 32392 32393 32394 32395 32396; do
+  if (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; then echo "port $port is already in use; stop what listens there first" >&2; exit 1; fi
+done
 rm -rf "$WORK"; mkdir -p "$WORK/backups"
-IC="m0=http://127.0.0.1:23792,m1=http://127.0.0.1:23794,m2=http://127.0.0.1:23796"
-EP="http://127.0.0.1:23791,http://127.0.0.1:23793,http://127.0.0.1:23795"
+IC="m0=http://127.0.0.1:32392,m1=http://127.0.0.1:32394,m2=http://127.0.0.1:32396"
+EP="http://127.0.0.1:32391,http://127.0.0.1:32393,http://127.0.0.1:32395"
 start_member() { # name clientport peerport token
   "$BIN/etcd" --name "$1" --data-dir "$WORK/$1.etcd" --listen-client-urls "http://127.0.0.1:$2" \
     --advertise-client-urls "http://127.0.0.1:$2" --listen-peer-urls "http://127.0.0.1:$3" \
@@ -35,7 +41,7 @@ start_member() { # name clientport peerport token
     --initial-cluster-state new --log-level error > "$WORK/$1.log" 2>&1 &
   PIDS+=($!)
 }
-start_all() { start_member m0 23791 23792 "$1"; start_member m1 23793 23794 "$1"; start_member m2 23795 23796 "$1"; }
+start_all() { start_member m0 32391 32392 "$1"; start_member m1 32393 32394 "$1"; start_member m2 32395 32396 "$1"; }
 wait_healthy() { for _ in $(seq 1 100); do "$BIN/etcdctl" --endpoints "$EP" endpoint health >/dev/null 2>&1 && return 0; sleep 0.2; done; echo "etcd did not become healthy" >&2; exit 1; }
 start_all demo-cluster; wait_healthy
 "$BIN/etcdctl" --endpoints "$EP" member list -w table
@@ -54,7 +60,7 @@ echo "snapshot: $(cat "$WORK/out/snapshot-uri")  revision: $(cat "$WORK/out/revi
 $BACKUP list --store "file://$WORK/backups" --cluster-name demo
 
 say "6/8 disaster: kill every member and lose all data dirs"
-cleanup; PIDS=(); sleep 1
+cleanup; PIDS=()
 rm -rf "$WORK"/m0.etcd "$WORK"/m1.etcd "$WORK"/m2.etcd
 "$BIN/etcdctl" --endpoints "$EP" --dial-timeout 1s get /registry/secrets/default/db-password 2>&1 | tail -1 || true
 

@@ -55,8 +55,8 @@ public final class ClusterReader {
             return new Read(new ClusterView(clusterId, members, statuses, MemberCondition.alarmsFromStatuses(statuses)), error);
         }
         @SuppressWarnings("unchecked")
-        List<Alarm> list = (List<Alarm>) a;
-        return new Read(new ClusterView(clusterId, members, statuses, list), null);
+        List<Alarm> alarmList = (List<Alarm>) a;
+        return new Read(new ClusterView(clusterId, members, statuses, alarmList), null);
     }
 
     public ClusterView view() {

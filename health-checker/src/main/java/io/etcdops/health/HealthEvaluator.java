@@ -40,7 +40,8 @@ public final class HealthEvaluator {
         List<Finding> clusterFindings = new ArrayList<>();
         List<Finding> memberFindings = new ArrayList<>();
         List<MemberHealth> rows = new ArrayList<>();
-        for (MemberInfo m : view.members()) {
+        List<MemberInfo> byName = view.members().stream().sorted(java.util.Comparator.comparing(MemberInfo::label)).toList();
+        for (MemberInfo m : byName) {
             MemberStatus s = view.status(m.id()).orElse(MemberStatus.unreachable(m, null, "no status"));
             MemberSignals signals = o.signals().get(m.id());
             rows.add(row(m, s, leader, o.alarms(), signals));
@@ -183,6 +184,9 @@ public final class HealthEvaluator {
     static String mib(long bytes) {
         if (bytes >= 10L * 1024 * 1024 * 1024) {
             return String.format("%.1f GiB", bytes / 1073741824.0);
+        }
+        if (bytes < 1024 * 1024) {
+            return String.format("%.0f KiB", bytes / 1024.0);
         }
         return String.format("%.1f MiB", bytes / 1048576.0);
     }

@@ -19,7 +19,7 @@ final class MemberChecks {
         List<Finding> out = new ArrayList<>();
         String who = m.label();
         String role = m.learner() ? "learner " : "";
-        if (!m.started()) {
+        if (!m.started() || m.clientUrls().isEmpty()) {
             out.add(m.learner()
                     ? Finding.warning("reachable", who, "learner " + who + " was added but never started",
                     "Start the new member's etcd with --initial-cluster-state existing, or remove it (etcdctl member remove " + m.idHex() + ").")
@@ -28,7 +28,7 @@ final class MemberChecks {
             return out;
         }
         if (!s.reachable()) {
-            String msg = role + who + " unreachable at " + s.endpoint() + ": " + s.error();
+            String msg = role + who + " unreachable" + (s.endpoint() == null ? "" : " at " + s.endpoint()) + ": " + s.error();
             String advice = "Check the member's process or pod and its logs; if it stays down, replace it (member-replacer).";
             out.add(m.learner() ? Finding.warning("reachable", who, msg, advice) : Finding.critical("reachable", who, msg, advice));
             return out;

@@ -76,7 +76,8 @@ public final class AzureBlobSnapshotStore implements SnapshotStore {
     public List<StoredObject> list(String keyPrefix) throws IOException {
         List<StoredObject> objects = new ArrayList<>();
         try {
-            for (BlobItem item : container.listBlobs(new ListBlobsOptions().setPrefix(location.objectName(keyPrefix)), null)) {
+            ListBlobsOptions underPrefix = new ListBlobsOptions().setPrefix(location.objectName(keyPrefix));
+            for (BlobItem item : container.listBlobs(underPrefix, null)) {
                 if (!item.getName().endsWith("/") && !Boolean.TRUE.equals(item.isPrefix())) {
                     Long size = item.getProperties().getContentLength();
                     Instant modified = item.getProperties().getLastModified() == null

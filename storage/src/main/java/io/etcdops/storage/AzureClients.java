@@ -11,6 +11,7 @@ import com.azure.storage.blob.models.BlobStorageException;
 import com.azure.storage.common.StorageSharedKeyCredential;
 import com.azure.storage.common.policy.RequestRetryOptions;
 import com.azure.storage.common.policy.RetryPolicyType;
+import io.etcdops.core.runtime.JobException;
 import io.etcdops.core.store.NoSuchObjectException;
 import io.etcdops.core.store.StoreAccessException;
 import io.etcdops.core.store.StoreLocation;
@@ -58,6 +59,10 @@ public final class AzureClients {
             }
         } else if (accountKey != null && !accountKey.isBlank()) {
             builder.endpoint(endpoint).credential(new StorageSharedKeyCredential(location.account(), accountKey.trim()));
+        } else if (endpoint.startsWith("http://")) {
+            // the SDK sends tokens over https only (Azurite and other plain-http endpoints take a shared key)
+            throw JobException.usage("--azure-endpoint " + endpoint + " is plain http: set " + ACCOUNT_KEY_ENV
+                    + " or " + CONNECTION_STRING_ENV + " (Azure AD tokens are only sent over https)");
         } else {
             builder.endpoint(endpoint).credential(new DefaultAzureCredentialBuilder().build());
         }

@@ -123,7 +123,8 @@ public final class GcsSnapshotStore implements SnapshotStore {
     public List<StoredObject> list(String keyPrefix) throws IOException {
         List<StoredObject> objects = new ArrayList<>();
         try {
-            for (Blob blob : storage.list(bucket(), Storage.BlobListOption.prefix(location.objectName(keyPrefix))).iterateAll()) {
+            Storage.BlobListOption underPrefix = Storage.BlobListOption.prefix(location.objectName(keyPrefix));
+            for (Blob blob : storage.list(bucket(), underPrefix).iterateAll()) {
                 if (!blob.getName().endsWith("/")) {
                     OffsetDateTime updated = blob.getUpdateTimeOffsetDateTime();
                     objects.add(new StoredObject(location.keyOf(blob.getName()), blob.getSize() == null ? 0 : blob.getSize(),
@@ -187,7 +188,8 @@ public final class GcsSnapshotStore implements SnapshotStore {
         int code = e.getCode();
         String message = S3Errors.firstLine(e.getMessage());
         if (code == 404) {
-            return new StoreAccessException("bucket '" + bucket() + "' does not exist (" + where + "): create it or fix --store", e);
+            return new StoreAccessException("bucket '" + bucket() + "' does not exist (" + where
+                    + "): create it or fix --store", e);
         }
         if (code == 401 || code == 403 || message.contains("default credentials")) {
             return new StoreAccessException("access denied to " + where + ": check the credentials "

@@ -75,7 +75,8 @@ public final class S3SnapshotStore implements SnapshotStore {
     public List<StoredObject> list(String keyPrefix) throws IOException {
         List<StoredObject> objects = new ArrayList<>();
         try {
-            for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(bucket()).prefix(location.objectName(keyPrefix))).contents()) {
+            String prefix = location.objectName(keyPrefix);
+            for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(bucket()).prefix(prefix)).contents()) {
                 // "folder" marker objects made by consoles are not snapshots
                 if (!o.key().endsWith("/")) {
                     objects.add(new StoredObject(location.keyOf(o.key()), o.size(), o.lastModified()));
@@ -101,7 +102,8 @@ public final class S3SnapshotStore implements SnapshotStore {
     public List<IncompleteUpload> listIncomplete(String keyPrefix) throws IOException {
         List<IncompleteUpload> uploads = new ArrayList<>();
         try {
-            for (MultipartUpload u : s3.listMultipartUploadsPaginator(b -> b.bucket(bucket()).prefix(location.objectName(keyPrefix))).uploads()) {
+            String prefix = location.objectName(keyPrefix);
+            for (MultipartUpload u : s3.listMultipartUploadsPaginator(b -> b.bucket(bucket()).prefix(prefix)).uploads()) {
                 uploads.add(new IncompleteUpload(location.keyOf(u.key()), u.uploadId(), u.initiated()));
             }
         } catch (SdkException e) {

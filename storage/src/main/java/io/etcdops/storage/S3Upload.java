@@ -48,7 +48,8 @@ final class S3Upload implements Upload, ParallelPartStream.PartSink {
                 case "s3" -> new S3Sse(ServerSideEncryption.AES256, null);
                 case "kms" -> new S3Sse(ServerSideEncryption.AWS_KMS, kmsKeyId);
                 case "none" -> new S3Sse(null, null);
-                default -> throw new IllegalArgumentException("S3 server-side encryption must be none, s3 or kms: " + option);
+                default -> throw new IllegalArgumentException("S3 server-side encryption must be none, s3 or kms: "
+                        + option);
             };
         }
     }

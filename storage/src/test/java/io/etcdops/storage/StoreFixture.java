@@ -2,6 +2,7 @@ package io.etcdops.storage;
 
 import com.azure.storage.blob.BlobContainerClient;
 import com.google.api.services.storage.model.StorageObject;
+import com.google.cloud.Tuple;
 import com.google.cloud.storage.Storage;
 import com.google.cloud.storage.StorageOptions;
 import com.google.cloud.storage.spi.StorageRpcFactory;
@@ -18,14 +19,18 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.services.s3.S3Client;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 
 /**
  * One provider under the store contract test: makes fresh buckets (folders, containers) and stores on them, through
@@ -60,20 +65,39 @@ abstract class StoreFixture {
     }
 
     static final class File extends StoreFixture {
+        /** One temp folder per JVM for all file:// "buckets", deleted at exit. */
+        private static final Path ROOT = createRoot();
+
         File() {
             super("file://");
         }
 
         @Override
         String newBucket() throws IOException {
-            return Files.createTempDirectory("etcd-ops-store-it").toString();
+            return Files.createTempDirectory(ROOT, "bucket").toString();
         }
 
         /** A folder that cannot be created: its parent is a regular file. */
         @Override
         String missingBucket() throws IOException {
-            Path file = Files.createTempFile("etcd-ops-not-a-folder", "");
+            Path file = Files.createTempFile(ROOT, "not-a-folder", "");
             return file.resolve("backups").toString();
+        }
+
+        private static Path createRoot() {
+            try {
+                Path root = Files.createTempDirectory("etcd-ops-store-it");
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    try (Stream<Path> paths = Files.walk(root)) {
+                        paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                    } catch (IOException | UncheckedIOException ignored) {
+                        // best effort at exit
+                    }
+                }));
+                return root;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
 
         @Override
@@ -194,35 +218,37 @@ abstract class StoreFixture {
     }
 
     /**
-     * The fake records an object's metadata when a resumable upload session is opened, so the object is listed
-     * (size 0) before the upload is finished. Real GCS creates the object only when the final chunk arrives
-     * ("until the upload is completed, the object isn't visible"), which is what {@link GcsSnapshotStore} relies
-     * on. This wrapper moves the fake's session open to the final chunk, giving it GCS's visibility; everything else
-     * goes to the fake unchanged.
+     * The fake records an object's metadata when a resumable upload session is opened, so a half-written object is
+     * listed (with no size) before the upload is finished. Real GCS creates the object only when the final chunk
+     * arrives ("until the upload is completed, the object isn't visible"), which {@link GcsSnapshotStore} relies
+     * on. This wrapper gives the fake that visibility: objects whose content was never finalised (the fake reports
+     * no size for them) are left out of list and get. Everything else goes to the fake unchanged.
      */
     static StorageOptions withGcsUploadVisibility(StorageOptions fake) {
         StorageRpc rpc = (StorageRpc) fake.getRpc();
-        Map<String, Object[]> sessions = new ConcurrentHashMap<>();
         InvocationHandler handler = (proxy, method, args) -> {
+            Object result;
             try {
-                if (method.getName().equals("open") && args.length == 2 && args[0] instanceof StorageObject object) {
-                    String uploadId = object.getBucket() + "/" + object.getName();
-                    sessions.put(uploadId, args);
-                    return uploadId;
-                }
-                if (method.getName().startsWith("write") && args.length == 6 && Boolean.TRUE.equals(args[5])) {
-                    Object[] open = sessions.remove((String) args[0]);
-                    if (open != null) {
-                        method.getDeclaringClass().getMethod("open", StorageObject.class, Map.class).invoke(rpc, open);
-                    }
-                }
-                return method.invoke(rpc, args);
+                result = method.invoke(rpc, args);
             } catch (InvocationTargetException e) {
                 throw e.getCause();
             }
+            if (method.getName().equals("list") && result instanceof Tuple<?, ?> page) {
+                List<StorageObject> finalised = new ArrayList<>();
+                for (Object o : (Iterable<?>) page.y()) {
+                    if (((StorageObject) o).getSize() != null) {
+                        finalised.add((StorageObject) o);
+                    }
+                }
+                return Tuple.of(page.x(), finalised);
+            }
+            if (method.getName().equals("get") && result instanceof StorageObject object && object.getSize() == null) {
+                return null;
+            }
+            return result;
         };
-        StorageRpc deferred = (StorageRpc) Proxy.newProxyInstance(StorageRpc.class.getClassLoader(),
+        StorageRpc visible = (StorageRpc) Proxy.newProxyInstance(StorageRpc.class.getClassLoader(),
                 new Class<?>[] {StorageRpc.class}, handler);
-        return fake.toBuilder().setServiceRpcFactory((StorageRpcFactory) options -> deferred).build();
+        return fake.toBuilder().setServiceRpcFactory((StorageRpcFactory) options -> visible).build();
     }
 }

@@ -250,7 +250,8 @@ public final class FileSnapshotStore implements SnapshotStore {
         static FileUpload start(Path target) throws IOException {
             String random = Long.toUnsignedString(RANDOM.nextLong(), 36);
             Path temp = target.resolveSibling("." + target.getFileName() + PARTIAL_MARKER + random);
-            return new FileUpload(target, temp, FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE));
+            FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            return new FileUpload(target, temp, channel);
         }
 
         @Override

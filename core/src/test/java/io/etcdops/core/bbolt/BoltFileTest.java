@@ -35,7 +35,8 @@ class BoltFileTest {
             assertThat(bolt.metaPages().get(1).txid()).isEqualTo(bolt.meta().txid() - 1);
             assertThat(bolt.dataSize()).isEqualTo(expected.at("/snapshotStatus/totalSize").asLong());
             assertThat(bolt.fileSize()).isEqualTo(expected.get("fileSize").asLong()).isEqualTo(bolt.dataSize() + 32);
-            List<String> names = bolt.bucketNames().stream().map(n -> new String(n, StandardCharsets.US_ASCII)).toList();
+            List<String> names = bolt.bucketNames().stream()
+                    .map(n -> new String(n, StandardCharsets.US_ASCII)).toList();
             assertThat(names).contains("key", "meta", "members", "lease").isSorted();
         }
     }
@@ -139,8 +140,8 @@ class BoltFileTest {
     @MethodSource("io.etcdops.core.bbolt.SnapshotFixtures#versions")
     void keysOutOfOrderFail(String version) throws IOException {
         Path db = SnapshotFixtures.copy(version, tmp);
-        long leaf = SnapshotFixtures.read(db, SnapshotFixtures.branchChildOffset(SnapshotFixtures.keyBucketRoot(db), 0), 8)
-                .getLong(0);
+        long branch = SnapshotFixtures.keyBucketRoot(db);
+        long leaf = SnapshotFixtures.read(db, SnapshotFixtures.branchChildOffset(branch, 0), 8).getLong(0);
         ByteBuffer page = SnapshotFixtures.read(db, leaf * PAGE_SIZE, PAGE_SIZE);
         // overwrite key 1 with key 0 (both are 17-byte revisions here)
         int key0 = 16 + page.getInt(16 + 4);

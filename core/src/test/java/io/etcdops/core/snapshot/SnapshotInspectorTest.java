@@ -42,7 +42,7 @@ class SnapshotInspectorTest {
         assertThat(c.hasTrailer()).isTrue();
         assertThat(c.pageSize()).isEqualTo(SnapshotFixtures.PAGE_SIZE);
         assertThat(c.buckets()).contains("key", "meta", "members").isSorted();
-        // make-fixtures.sh: 40 puts + 10 overwrites + 5 deletes + 1 big put, compaction, 5 overwrites + 1 put + 1 delete;
+        // make-fixtures.sh: 40 puts, 10 overwrites, 5 deletes, 1 big put, compaction, 5 overwrites, 1 put, 1 delete;
         // the compaction keeps one revision for each of the 36 keys alive then, and the 7 revisions after it stay
         assertThat(c.keyRevisions()).isEqualTo(36 + 7);
         assertThat(c.consistentIndex()).isPositive();

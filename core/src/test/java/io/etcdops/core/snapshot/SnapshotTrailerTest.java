@@ -98,7 +98,7 @@ class SnapshotTrailerTest {
         }
         assertThat(sink.toByteArray()).isEqualTo(bytes);
 
-        SnapshotTrailer.CheckingInputStream in = new SnapshotTrailer.CheckingInputStream(new ByteArrayInputStream(bytes));
+        var in = new SnapshotTrailer.CheckingInputStream(new ByteArrayInputStream(bytes));
         assertThat(in.readAllBytes()).isEqualTo(bytes);
         assertThat(in.checker().status()).isEqualTo(SnapshotTrailer.Status.VALID);
 

@@ -1,0 +1,455 @@
+package io.etcdops.testkit.kube;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import java.util.logging.Level;
+
+/**
+ * A small Kubernetes for tests: fabric8's mock API server in CRUD mode on 127.0.0.1, plus a StatefulSet controller,
+ * a Job controller and a kubelet that run <b>real</b> etcd processes (and registered JVM mains) for the pods. See
+ * {@code testkit/README.md} for what is real and what is simulated.
+ *
+ * <pre>{@code
+ * try (KubeSimulation sim = KubeSimulation.start()) {
+ *     sim.apply(getClass().getResourceAsStream("/kube/etcd-statefulset.yaml"));
+ *     sim.awaitStatefulSetReady("etcd", Duration.ofSeconds(60));
+ *     URI reachable = sim.resolve(URI.create("http://etcd-0.etcd.default.svc.cluster.local:2379"));
+ * }
+ * }</pre>
+ */
+public final class KubeSimulation implements AutoCloseable {
+    public static final String DEFAULT_NAMESPACE = "default";
+    static final String NODE_NAME = "simulated-node";
+    private static final Logger LOG = LoggerFactory.getLogger(KubeSimulation.class);
+    /** Held so the level sticks: the mock server logs every request through JUL at INFO. */
+    private static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
+    private final Path root;
+    private final KubernetesMockServer server;
+    private final KubernetesClient client;
+    private final String apiUrl;
+    private final PodNetwork network;
+    private final Volumes volumes;
+    private final ContainerImages images = new ContainerImages();
+    private final List<String> unshare;
+    private final Kubelet kubelet;
+    private final StatefulSetController statefulSets;
+    private final JobController jobs;
+    private final ScheduledExecutorService loop;
+    private final List<String> errors = new CopyOnWriteArrayList<>();
+    private final Map<String, Path> kubeconfigs = new ConcurrentHashMap<>();
+    private volatile String lastLoopError;
+
+    private KubeSimulation(Path root) throws IOException {
+        this.root = root;
+        MOCK_LOG.setLevel(Level.WARNING);
+        this.unshare = unshareCommand(root);
+        this.server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
+                new KubernetesCrudDispatcher(), false);
+        server.init(InetAddress.getByName("127.0.0.1"), 0);
+        this.apiUrl = "http://127.0.0.1:" + server.getPort();
+        this.client = new KubernetesClientBuilder().withConfig(new ConfigBuilder().withMasterUrl(apiUrl)
+                .withNamespace(DEFAULT_NAMESPACE).withRequestRetryBackoffLimit(0).build()).build();
+        this.network = new PodNetwork(root.resolve("hosts"));
+        this.volumes = new Volumes(root.resolve("volumes"));
+        SimulationContext parts = new Parts();
+        this.kubelet = new Kubelet(parts);
+        this.statefulSets = new StatefulSetController(parts);
+        this.jobs = new JobController(parts);
+        this.loop = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "kube-sim-controllers");
+            t.setDaemon(true);
+            return t;
+        });
+        loop.scheduleWithFixedDelay(this::tick, 0, 200, TimeUnit.MILLISECONDS);
+    }
+
+    /** Starts the API server and the controllers. Close it: every process is stopped and the folders removed. */
+    public static KubeSimulation start() {
+        try {
+            return new KubeSimulation(Files.createTempDirectory("etcd-ops-kube-"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void tick() {
+        try {
+            kubelet.sync();
+            statefulSets.sync();
+            jobs.sync();
+            lastLoopError = null;
+        } catch (RuntimeException e) {
+            String msg = e.toString();
+            if (!msg.equals(lastLoopError)) {
+                LOG.warn("simulation controller tick failed (retrying): {}", msg, e);
+            }
+            lastLoopError = msg;
+        }
+    }
+
+    // ---- API access ----
+
+    /** A client of the mock API server, namespace {@value #DEFAULT_NAMESPACE}. */
+    public KubernetesClient client() {
+        return client;
+    }
+
+    /** The API server's URL (plain HTTP on 127.0.0.1). */
+    public String apiUrl() {
+        return apiUrl;
+    }
+
+    /** Creates (or replaces) every object in a YAML/JSON stream, in {@value #DEFAULT_NAMESPACE} unless it names one. */
+    public List<HasMetadata> apply(InputStream yaml) {
+        List<HasMetadata> out = new ArrayList<>();
+        try (InputStream in = yaml) {
+            for (HasMetadata item : client.load(in).items()) {
+                out.add(apply(item));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out;
+    }
+
+    public <T extends HasMetadata> T apply(T item) {
+        if (item.getMetadata().getNamespace() == null) {
+            item.getMetadata().setNamespace(DEFAULT_NAMESPACE);
+        }
+        return client.resource(item).createOr(NonDeletingOperation::update);
+    }
+
+    /** What {@code kubectl create job NAME --from=cronjob/CRON} does. */
+    public Job createJobFromCronJob(String cronJob, String jobName) {
+        CronJob cj = Optional.ofNullable(client.batch().v1().cronjobs().withName(cronJob).get())
+                .orElseThrow(() -> new IllegalArgumentException("cronjob " + cronJob + " not found"));
+        var tmpl = cj.getSpec().getJobTemplate();
+        Map<String, String> annotations = new HashMap<>(tmpl.getMetadata() == null || tmpl.getMetadata().getAnnotations() == null
+                ? Map.of() : tmpl.getMetadata().getAnnotations());
+        annotations.put("cronjob.kubernetes.io/instantiate", "manual");
+        Job job = new JobBuilder().withMetadata(new ObjectMetaBuilder().withName(jobName).withNamespace(cj.getMetadata().getNamespace())
+                        .withLabels(tmpl.getMetadata() == null ? Map.of() : tmpl.getMetadata().getLabels()).withAnnotations(annotations)
+                        .withOwnerReferences(StatefulSetController.ownerReference(cj)).build())
+                .withSpec(tmpl.getSpec()).build();
+        return client.resource(job).create();
+    }
+
+    // ---- what runs ----
+
+    /** Register the JVM images (etcd-ops jobs) pods may use. */
+    public ContainerImages images() {
+        return images;
+    }
+
+    /** Everything the simulation could not run or do, e.g. a Bitnami script; empty when all went as simulated. */
+    public List<String> errors() {
+        return List.copyOf(errors);
+    }
+
+    /** The pid of a running container's process. */
+    public Optional<Long> pid(String pod, String container) {
+        return kubelet.runtime(DEFAULT_NAMESPACE, pod).flatMap(r -> r.pid(container));
+    }
+
+    /** A container's output so far (all its restarts), like {@code kubectl logs}. */
+    public String logs(String pod, String container) {
+        return kubelet.logFile(DEFAULT_NAMESPACE, pod, container).filter(Files::exists).map(p -> {
+            try {
+                return Files.readString(p, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                return "(cannot read " + p + ": " + e.getMessage() + ")";
+            }
+        }).orElse("");
+    }
+
+    // ---- network and storage ----
+
+    /** Pod addresses and DNS names. */
+    public PodNetwork network() {
+        return network;
+    }
+
+    /** A pod's address (allocated on first use, stable for its name). */
+    public String podIp(String pod) {
+        return network.ipFor(DEFAULT_NAMESPACE, pod);
+    }
+
+    /**
+     * The URL with a pod DNS name replaced by the pod's address: pass {@code sim::resolve} as core's
+     * {@code EndpointResolver} in tests that run job code in the test JVM.
+     */
+    public URI resolve(URI url) {
+        return network.resolve(url);
+    }
+
+    /** The host folder of a PersistentVolumeClaim in {@value #DEFAULT_NAMESPACE} (empty while no pod mounted it). */
+    public Optional<Path> volumeDir(String claim) {
+        var pvc = client.persistentVolumeClaims().withName(claim).get();
+        return pvc == null ? Optional.empty() : volumes.existingClaimDir(pvc.getMetadata().getUid());
+    }
+
+    /**
+     * JVM options that let a process outside the simulation (e.g. testkit's JobProcess) resolve pod DNS names the
+     * way the pods' JVMs do.
+     */
+    public List<String> jvmOptions() {
+        return List.of("-Djdk.net.hosts.file=" + network.hostsFile(), "-Dsun.net.inetaddr.ttl=0", "-Dsun.net.inetaddr.negative.ttl=0");
+    }
+
+    // ---- waiting ----
+
+    /**
+     * Waits until the StatefulSet has rolled out: every replica exists on the update revision and is Ready. Fails at
+     * once if one of its pods cannot run in the simulation.
+     */
+    public StatefulSet awaitStatefulSetReady(String name, Duration timeout) {
+        await("StatefulSet " + name + " ready", timeout, () -> {
+            StatefulSet s = client.apps().statefulSets().withName(name).get();
+            if (s == null || s.getStatus() == null) {
+                return false;
+            }
+            failOnPodErrors(name);
+            int want = Optional.ofNullable(s.getSpec().getReplicas()).orElse(1);
+            var st = s.getStatus();
+            return s.getMetadata().getGeneration().equals(st.getObservedGeneration())
+                    && Optional.ofNullable(st.getReadyReplicas()).orElse(0) == want
+                    && Optional.ofNullable(st.getReplicas()).orElse(0) == want
+                    && Optional.ofNullable(st.getUpdatedReplicas()).orElse(0) == want
+                    && st.getUpdateRevision().equals(st.getCurrentRevision());
+        }, () -> describePods(name));
+        return client.apps().statefulSets().withName(name).get();
+    }
+
+    public Pod awaitPodReady(String pod, Duration timeout) {
+        await("pod " + pod + " Ready", timeout, () -> {
+            failOnPodErrors(pod);
+            Pod p = client.pods().withName(pod).get();
+            return p != null && p.getMetadata().getDeletionTimestamp() == null && StatefulSetController.ready(p);
+        }, () -> describePods(pod));
+        return client.pods().withName(pod).get();
+    }
+
+    /** Waits until the pod object with this uid is gone (deleted and its processes stopped). */
+    public void awaitPodGone(String pod, String uid, Duration timeout) {
+        await("pod " + pod + " (uid " + uid + ") gone", timeout, () -> {
+            Pod p = client.pods().withName(pod).get();
+            return p == null || !p.getMetadata().getUid().equals(uid);
+        }, () -> describePods(pod));
+    }
+
+    /** Waits for a Job to complete or fail and returns it. */
+    public Job awaitJobFinished(String name, Duration timeout) {
+        await("Job " + name + " finished", timeout, () -> {
+            Job j = client.batch().v1().jobs().withName(name).get();
+            return j != null && j.getStatus() != null && JobController.finished(j.getStatus());
+        }, () -> describePods(name));
+        return client.batch().v1().jobs().withName(name).get();
+    }
+
+    /** Polls {@code condition} every 200 ms; on timeout fails with {@code details}. */
+    public static void await(String what, Duration timeout, BooleanSupplier condition, Supplier<String> details) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            if (condition.getAsBoolean()) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out after " + timeout.toSeconds() + "s waiting for " + what + "\n" + details.get());
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted waiting for " + what);
+            }
+        }
+    }
+
+    private void failOnPodErrors(String podPrefix) {
+        for (Pod p : client.pods().list().getItems()) {
+            if (p.getMetadata().getName().startsWith(podPrefix)) {
+                List<String> errs = kubelet.errorsOf(DEFAULT_NAMESPACE, p.getMetadata().getName());
+                if (!errs.isEmpty()) {
+                    throw new UnsupportedContainerException(errs.get(0));
+                }
+            }
+        }
+    }
+
+    /** Pods whose name starts with {@code prefix}: phase, readiness, container states and log tails. */
+    public String describePods(String prefix) {
+        StringBuilder sb = new StringBuilder();
+        for (Pod p : client.pods().list().getItems()) {
+            if (!p.getMetadata().getName().startsWith(prefix)) {
+                continue;
+            }
+            sb.append("pod ").append(p.getMetadata().getName()).append(" uid=").append(p.getMetadata().getUid())
+                    .append(p.getMetadata().getDeletionTimestamp() != null ? " Terminating" : "")
+                    .append(" phase=").append(p.getStatus() == null ? "-" : p.getStatus().getPhase())
+                    .append(" ready=").append(StatefulSetController.ready(p)).append('\n');
+            if (p.getStatus() != null) {
+                p.getStatus().getContainerStatuses().forEach(cs -> sb.append("  ").append(cs.getName()).append(": ")
+                        .append(Serialization.asJson(cs.getState())).append(" restarts=").append(cs.getRestartCount()).append('\n'));
+            }
+            for (var c : p.getSpec().getContainers()) {
+                String log = logs(p.getMetadata().getName(), c.getName());
+                String[] lines = log.split("\n");
+                sb.append("  log ").append(c.getName()).append(" (last lines):\n");
+                for (int i = Math.max(0, lines.length - 8); i < lines.length; i++) {
+                    sb.append("    ").append(lines[i]).append('\n');
+                }
+            }
+        }
+        return sb.toString();
+    }
+
+    /** The simulation's parts as its controllers see them. */
+    private final class Parts implements SimulationContext {
+        @Override
+        public KubernetesClient client() {
+            return client;
+        }
+
+        @Override
+        public PodNetwork network() {
+            return network;
+        }
+
+        @Override
+        public Volumes volumes() {
+            return volumes;
+        }
+
+        @Override
+        public ContainerImages images() {
+            return images;
+        }
+
+        @Override
+        public Path root() {
+            return root;
+        }
+
+        @Override
+        public Path logsDir() {
+            return root.resolve("logs");
+        }
+
+        @Override
+        public List<String> unshareCommand() {
+            return unshare;
+        }
+
+        @Override
+        public Path kubeconfig(String namespace) {
+            return kubeconfigs.computeIfAbsent(namespace, ns -> {
+                Path p = root.resolve("kubeconfig-" + ns + ".yaml");
+                String yaml = "apiVersion: v1\nkind: Config\nclusters:\n- name: simulation\n  cluster:\n    server: " + apiUrl + "\n"
+                        + "contexts:\n- name: simulation\n  context:\n    cluster: simulation\n    namespace: " + ns + "\n"
+                        + "    user: simulation\ncurrent-context: simulation\nusers:\n- name: simulation\n  user: {}\n";
+                try {
+                    return Files.writeString(p, yaml, StandardCharsets.UTF_8);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        }
+
+        @Override
+        public void reportError(String message) {
+            LOG.error("simulation: {}", message);
+            errors.add(message);
+        }
+    }
+
+    @Override
+    public void close() {
+        loop.shutdownNow();
+        try {
+            loop.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        kubelet.stopAll();
+        client.close();
+        server.destroy();
+        if (!Boolean.getBoolean("etcdops.kube.keep")) {
+            Volumes.deleteTree(root);
+        } else {
+            LOG.info("kept simulation folder {}", root);
+        }
+    }
+
+    /**
+     * How to give etcd a private mount namespace (for the hosts file): {@code unshare -m} as root, {@code unshare -rm}
+     * with user namespaces. Neither working is an explicit error: without it etcd could not resolve pod DNS names.
+     */
+    private static List<String> unshareCommand(Path root) {
+        Path probe = root.resolve("hosts-probe");
+        try {
+            Files.writeString(probe, "127.0.0.1 localhost\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        List<String> tried = new ArrayList<>();
+        for (List<String> cmd : List.of(List.of("unshare", "-m"), List.of("unshare", "-rm"))) {
+            List<String> argv = new ArrayList<>(cmd);
+            argv.addAll(List.of("sh", "-c", "mount --bind \"$0\" /etc/hosts && exec true", probe.toString()));
+            try {
+                Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+                if (p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0) {
+                    return cmd;
+                }
+                tried.add(String.join(" ", cmd) + ": " + out);
+            } catch (IOException e) {
+                tried.add(String.join(" ", cmd) + ": " + e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        throw new IllegalStateException("the Kubernetes simulation needs a private mount namespace per etcd process "
+                + "(to give it the pod DNS names as /etc/hosts); neither worked: " + tried
+                + ". Run as root, or enable unprivileged user namespaces (util-linux unshare).");
+    }
+}

@@ -1,0 +1,228 @@
+package io.etcdops.testkit.kube;
+
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodStatus;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.utils.Serialization;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The simulated node's kubelet, run on the controller thread. It adopts every pod (adding a finalizer so that, as on
+ * Kubernetes, a deleted pod stays {@code Terminating} until its processes are gone), runs it as a {@link PodRuntime},
+ * reports its status, and releases the finalizer once the processes have exited. It also plays the PVC protection
+ * controller: a claim being deleted stays until no pod uses it; then its folder is deleted.
+ */
+final class Kubelet {
+    static final String POD_FINALIZER = "simulation.etcd-ops.io/kubelet";
+    static final String PVC_FINALIZER = "kubernetes.io/pvc-protection";
+
+    private final SimulationContext sim;
+    private final Map<String, PodRuntime> byUid = new ConcurrentHashMap<>();
+    private final Map<String, String> published = new HashMap<>();
+
+    Kubelet(SimulationContext sim) {
+        this.sim = sim;
+    }
+
+    void sync() {
+        List<Pod> pods = sim.client().pods().inAnyNamespace().list().getItems();
+        Set<String> seen = new HashSet<>();
+        for (Pod pod : pods) {
+            String uid = pod.getMetadata().getUid();
+            seen.add(uid);
+            PodRuntime rt = byUid.get(uid);
+            if (pod.getMetadata().getDeletionTimestamp() != null) {
+                if (rt != null) {
+                    rt.requestStop();
+                    if (!rt.terminated()) {
+                        continue;
+                    }
+                }
+                removeFinalizer(pod);
+                forget(uid);
+                continue;
+            }
+            if (rt == null) {
+                if (stillStopping(pod)) {
+                    continue;
+                }
+                if (!pod.getMetadata().getFinalizers().contains(POD_FINALIZER)) {
+                    addFinalizer(pod);
+                    continue;
+                }
+                String ip = sim.network().ipFor(pod.getMetadata().getNamespace(), pod.getMetadata().getName());
+                if (pod.getSpec().getSubdomain() != null && !pod.getSpec().getSubdomain().isEmpty()) {
+                    sim.network().registerPod(pod.getMetadata().getNamespace(),
+                            Optional.ofNullable(pod.getSpec().getHostname()).orElse(pod.getMetadata().getName()),
+                            pod.getSpec().getSubdomain());
+                }
+                rt = new PodRuntime(sim, pod, ip);
+                byUid.put(uid, rt);
+                rt.start();
+            }
+            publish(pod, rt.status());
+        }
+        for (String uid : Set.copyOf(byUid.keySet())) {
+            if (!seen.contains(uid)) {
+                PodRuntime rt = byUid.get(uid);
+                rt.requestStop();
+                if (rt.terminated()) {
+                    forget(uid);
+                }
+            }
+        }
+        protectClaims(pods);
+    }
+
+    /** Runtimes by namespace/name (the newest pod of that name). */
+    Optional<PodRuntime> runtime(String namespace, String name) {
+        return byUid.values().stream().filter(r -> r.namespace().equals(namespace) && r.name().equals(name) && !r.terminated())
+                .findFirst();
+    }
+
+    List<String> errorsOf(String namespace, String podName) {
+        return byUid.values().stream().filter(r -> r.namespace().equals(namespace) && r.name().equals(podName))
+                .map(PodRuntime::error).filter(Objects::nonNull).toList();
+    }
+
+    Optional<Path> logFile(String namespace, String pod, String container) {
+        return runtime(namespace, pod).map(r -> r.logFile(container));
+    }
+
+    void stopAll() {
+        byUid.values().forEach(PodRuntime::requestStop);
+        long deadline = System.currentTimeMillis() + 20_000;
+        while (byUid.values().stream().anyMatch(r -> !r.terminated()) && System.currentTimeMillis() < deadline) {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private boolean stillStopping(Pod pod) {
+        return byUid.values().stream().anyMatch(r -> r.namespace().equals(pod.getMetadata().getNamespace())
+                && r.name().equals(pod.getMetadata().getName()) && !r.uid().equals(pod.getMetadata().getUid()) && !r.terminated());
+    }
+
+    private void forget(String uid) {
+        byUid.remove(uid);
+        published.remove(uid);
+    }
+
+    private void publish(Pod pod, PodStatus status) {
+        String json = Serialization.asJson(status);
+        String uid = pod.getMetadata().getUid();
+        if (json.equals(published.get(uid))) {
+            return;
+        }
+        pod.setStatus(status);
+        try {
+            sim.client().pods().inNamespace(pod.getMetadata().getNamespace()).resource(pod).updateStatus();
+            published.put(uid, json);
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 404 && e.getCode() != 409) {
+                throw e;
+            }
+        }
+    }
+
+    private void addFinalizer(Pod pod) {
+        try {
+            sim.client().pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).edit(p -> {
+                if (p.getMetadata().getUid().equals(pod.getMetadata().getUid()) && !p.getMetadata().getFinalizers().contains(POD_FINALIZER)) {
+                    p.getMetadata().getFinalizers().add(POD_FINALIZER);
+                }
+                return p;
+            });
+        } catch (KubernetesClientException e) {
+            ignoreGoneOrConflict(e);
+        }
+    }
+
+    private void removeFinalizer(Pod pod) {
+        if (!pod.getMetadata().getFinalizers().contains(POD_FINALIZER)) {
+            return;
+        }
+        try {
+            sim.client().pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).edit(p -> {
+                p.getMetadata().getFinalizers().remove(POD_FINALIZER);
+                return p;
+            });
+        } catch (KubernetesClientException e) {
+            ignoreGoneOrConflict(e);
+        }
+    }
+
+    /** PVC protection and reclaim: a claim in deletion loses its finalizer once no pod uses it; its folder goes. */
+    private void protectClaims(List<Pod> pods) {
+        List<PersistentVolumeClaim> claims = sim.client().persistentVolumeClaims().inAnyNamespace().list().getItems();
+        Set<String> inUse = new HashSet<>();
+        for (Pod p : pods) {
+            for (Volume v : p.getSpec().getVolumes()) {
+                if (v.getPersistentVolumeClaim() != null) {
+                    inUse.add(p.getMetadata().getNamespace() + "/" + v.getPersistentVolumeClaim().getClaimName());
+                }
+            }
+        }
+        Set<String> live = new HashSet<>();
+        for (PersistentVolumeClaim pvc : claims) {
+            live.add(pvc.getMetadata().getUid());
+            String key = pvc.getMetadata().getNamespace() + "/" + pvc.getMetadata().getName();
+            if (pvc.getMetadata().getDeletionTimestamp() != null && !inUse.contains(key)
+                    && pvc.getMetadata().getFinalizers().contains(PVC_FINALIZER)) {
+                try {
+                    sim.client().persistentVolumeClaims().inNamespace(pvc.getMetadata().getNamespace())
+                            .withName(pvc.getMetadata().getName()).edit(c -> {
+                                c.getMetadata().getFinalizers().remove(PVC_FINALIZER);
+                                return c;
+                            });
+                } catch (KubernetesClientException e) {
+                    ignoreGoneOrConflict(e);
+                }
+            } else if (pvc.getMetadata().getDeletionTimestamp() == null && !pvc.getMetadata().getFinalizers().contains(PVC_FINALIZER)) {
+                try {
+                    sim.client().persistentVolumeClaims().inNamespace(pvc.getMetadata().getNamespace())
+                            .withName(pvc.getMetadata().getName()).edit(c -> {
+                                if (!c.getMetadata().getFinalizers().contains(PVC_FINALIZER)) {
+                                    c.getMetadata().getFinalizers().add(PVC_FINALIZER);
+                                }
+                                return c;
+                            });
+                } catch (KubernetesClientException e) {
+                    ignoreGoneOrConflict(e);
+                }
+            } else if (pvc.getStatus() == null || !"Bound".equals(pvc.getStatus().getPhase())) {
+                pvc.setStatus(new io.fabric8.kubernetes.api.model.PersistentVolumeClaimStatusBuilder().withPhase("Bound")
+                        .withAccessModes(pvc.getSpec().getAccessModes())
+                        .withCapacity(pvc.getSpec().getResources() == null ? null : pvc.getSpec().getResources().getRequests())
+                        .build());
+                try {
+                    sim.client().persistentVolumeClaims().inNamespace(pvc.getMetadata().getNamespace()).resource(pvc).updateStatus();
+                } catch (KubernetesClientException e) {
+                    ignoreGoneOrConflict(e);
+                }
+            }
+        }
+        sim.volumes().reclaim(live);
+    }
+
+    private static void ignoreGoneOrConflict(KubernetesClientException e) {
+        if (e.getCode() != 404 && e.getCode() != 409) {
+            throw e;
+        }
+    }
+}
