@@ -13,7 +13,7 @@ import io.etcdops.core.snapshot.SnapshotManifest;
 import io.etcdops.core.snapshot.SnapshotNames;
 import io.etcdops.core.snapshot.SnapshotStreamer;
 import io.etcdops.core.snapshot.SnapshotVerificationException;
-import io.etcdops.core.snapshot.TrailerCheckingOutputStream;
+import io.etcdops.core.snapshot.SnapshotTrailer;
 import io.etcdops.core.store.SnapshotStore;
 import io.etcdops.core.store.Upload;
 import org.slf4j.Logger;
@@ -75,16 +75,17 @@ final class SnapshotUpload {
         Upload upload = store.begin(objectKey);
         try {
             SnapshotEncoder encoder;
-            TrailerCheckingOutputStream trailer;
+            SnapshotTrailer.CheckingOutputStream trailer;
             try (OutputStream spoolOut = spool == null ? null : openSpool(spool)) {
                 encoder = new SnapshotEncoder(upload.stream(), settings.compression(), cipher, spoolOut);
-                trailer = new TrailerCheckingOutputStream(encoder.input());
+                trailer = new SnapshotTrailer.CheckingOutputStream(encoder.input());
                 streamer.stream(member.endpoint(), trailer, new ProgressLog("snapshot " + member.member().label(), 5));
                 encoder.finish();
             }
-            if (!trailer.trailerMatches()) {
+            SnapshotTrailer.Status status = trailer.checker().status();
+            if (status != SnapshotTrailer.Status.VALID) {
                 throw JobException.verification("snapshot from " + member.member().label() + " failed verification: "
-                        + "etcd's sha256 trailer does not match the data (stream corrupted or truncated); nothing was committed");
+                        + status.message() + "; nothing was committed");
             }
             SnapshotContents contents = spool == null ? SnapshotContents.unknown() : inspect(spool, member);
             upload.commit();

@@ -131,7 +131,7 @@ public final class EtcdCluster implements AutoCloseable {
     }
 
     public Client client(String endpoints) {
-        ClientBuilder b = Client.builder().endpoints(endpoints.split(","));
+        ClientBuilder b = Client.builder().endpoints(endpoints.split(",")).maxInboundMessageSize(512 * 1024 * 1024);
         if (spec.auth()) {
             b.user(bytes("root")).password(bytes(ROOT_PASSWORD));
         }

@@ -86,7 +86,7 @@ public final class RestoredMember implements AutoCloseable {
 
     /** Reads all keys of any etcd (the original cluster too), for comparisons. */
     public static Dump dump(String endpoints, Client given) {
-        Client c = given != null ? given : Client.builder().endpoints(endpoints.split(",")).build();
+        Client c = given != null ? given : Client.builder().endpoints(endpoints.split(",")).maxInboundMessageSize(512 * 1024 * 1024).build();
         try {
             GetResponse r = c.getKVClient().get(ByteSequence.from(new byte[] {0}),
                     GetOption.builder().withRange(ByteSequence.from(new byte[] {0})).build()).get(60, TimeUnit.SECONDS);

@@ -77,6 +77,7 @@ public final class KubeSimulation implements AutoCloseable {
     private final List<String> errors = new CopyOnWriteArrayList<>();
     private final Map<String, Path> kubeconfigs = new ConcurrentHashMap<>();
     private volatile String lastLoopError;
+    private volatile boolean closing;
 
     private KubeSimulation(Path root) throws IOException {
         this.root = root;
@@ -119,7 +120,7 @@ public final class KubeSimulation implements AutoCloseable {
             lastLoopError = null;
         } catch (RuntimeException e) {
             String msg = e.toString();
-            if (!msg.equals(lastLoopError)) {
+            if (!closing && !msg.equals(lastLoopError)) {
                 LOG.warn("simulation controller tick failed (retrying): {}", msg, e);
             }
             lastLoopError = msg;
@@ -403,6 +404,7 @@ public final class KubeSimulation implements AutoCloseable {
 
     @Override
     public void close() {
+        closing = true;
         loop.shutdownNow();
         try {
             loop.awaitTermination(10, TimeUnit.SECONDS);

@@ -85,10 +85,10 @@ final class Kubelet {
         protectClaims(pods);
     }
 
-    /** Runtimes by namespace/name (the newest pod of that name). */
+    /** The runtime of the pod of that name: the running one if there is one, else the finished one. */
     Optional<PodRuntime> runtime(String namespace, String name) {
-        return byUid.values().stream().filter(r -> r.namespace().equals(namespace) && r.name().equals(name) && !r.terminated())
-                .findFirst();
+        List<PodRuntime> named = byUid.values().stream().filter(r -> r.namespace().equals(namespace) && r.name().equals(name)).toList();
+        return named.stream().filter(r -> !r.terminated()).findFirst().or(() -> named.stream().findFirst());
     }
 
     List<String> errorsOf(String namespace, String podName) {

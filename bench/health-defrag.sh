@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Benchmark: health-checker --defrag vs the plain `etcdctl defrag` loop over every endpoint (issue 6).
+# Same 3-member cluster, alternating methods, each on a freshly fragmented db, with one writer pinned to each member
+# and one writer that rotates endpoints after an error. Results: bench/health-defrag-results.txt and bench/RESULTS.md.
+#
+#   bench/health-defrag.sh [etcd-version] [live-MiB] [fragmenting-MiB] [repetitions]
+#   bench/health-defrag.sh 3.5.30 100 550 3      # ~650 MiB file, ~100 MiB live
+#   bench/health-defrag.sh 3.5.30 1024 300 3     # ~1 GiB live
+set -euo pipefail
+cd "$(dirname "$0")/.."
+V=${1:-3.5.30}; LIVE=${2:-100}; FRAG=${3:-550}; REPS=${4:-3}
+mvn -B -o -q -pl health-checker package -DskipTests
+mvn -B -o -q -pl health-checker dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.cp
+echo "# $(date -u +%FT%TZ) $(uname -n) $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB RAM: etcd $V live=${LIVE}MiB frag=${FRAG}MiB reps=$REPS" >> bench/health-defrag-results.txt
+java -Xmx1g -cp "health-checker/target/test-classes:health-checker/target/classes:$(cat health-checker/target/bench.cp)" \
+  io.etcdops.health.bench.DefragBench "$V" "$LIVE" "$FRAG" "$REPS" health-checker/target/health-checker.jar bench/health-defrag-results.txt
