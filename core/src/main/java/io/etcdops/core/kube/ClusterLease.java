@@ -250,7 +250,7 @@ public final class ClusterLease {
                         LOG.warn("releasing cluster lock Lease {}/{} failed; it expires by itself: {}", namespace, name(), e.getMessage());
                         return;
                     }
-                } catch (JobException e) {
+                } catch (RuntimeException e) {
                     LOG.warn("releasing cluster lock Lease {}/{} failed; it expires by itself: {}", namespace, name(), e.getMessage());
                     return;
                 }

@@ -34,6 +34,7 @@ public final class JobRunner {
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setUsageHelpWidth(120);
         cl.setUsageHelpLongOptionsMaxWidth(36);
         cl.setExecutionStrategy(parseResult -> {
             CommandLine.ParseResult leaf = parseResult;
