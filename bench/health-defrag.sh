@@ -11,6 +11,9 @@ cd "$(dirname "$0")/.."
 V=${1:-3.5.30}; LIVE=${2:-100}; FRAG=${3:-550}; REPS=${4:-3}
 mvn -B -o -q -pl health-checker package -DskipTests
 mvn -B -o -q -pl health-checker dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.cp
+# private copies: the run takes many minutes and ~/.m2 snapshots may be reinstalled meanwhile
+L=health-checker/target/bench-lib; rm -rf $L; mkdir -p $L; cp health-checker/target/health-checker.jar $L/
+tr ':' '\n' < health-checker/target/bench.cp | grep -E '/(testkit|bcpkix|bcprov|bcutil)-' | xargs -I{} cp {} $L/
 echo "# $(date -u +%FT%TZ) $(uname -n) $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB RAM: etcd $V live=${LIVE}MiB frag=${FRAG}MiB reps=$REPS" >> bench/health-defrag-results.txt
-java -Xmx1g -cp "health-checker/target/test-classes:health-checker/target/classes:$(cat health-checker/target/bench.cp)" \
-  io.etcdops.health.bench.DefragBench "$V" "$LIVE" "$FRAG" "$REPS" health-checker/target/health-checker.jar bench/health-defrag-results.txt
+java -Xmx1g -cp "health-checker/target/test-classes:$L/*" \
+  io.etcdops.health.bench.DefragBench "$V" "$LIVE" "$FRAG" "$REPS" $L/health-checker.jar bench/health-defrag-results.txt

@@ -1,15 +1,15 @@
 package io.etcdops.backup;
 
+import io.etcdops.core.cli.ClusterNameOption;
+import io.etcdops.core.cli.EncryptionKeyOption;
 import io.etcdops.core.cli.ListSnapshotsCommand;
 import io.etcdops.core.crypto.EncryptionKey;
 import io.etcdops.core.etcd.Durations;
 import io.etcdops.core.etcd.EtcdConnectionOptions;
-import io.etcdops.core.runtime.CommonOptions;
-import io.etcdops.core.runtime.ExitCode;
 import io.etcdops.core.runtime.JobException;
 import io.etcdops.core.runtime.JobReport;
 import io.etcdops.core.runtime.JobRunner;
-import io.etcdops.core.runtime.ReportingCommand;
+import io.etcdops.core.runtime.JobCommand;
 import io.etcdops.core.runtime.ToolVersion;
 import io.etcdops.core.snapshot.Compression;
 import io.etcdops.core.store.StoreCliOptions;
@@ -19,7 +19,6 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.Callable;
 
 /** backup-job: take a verified snapshot of etcd and store it; `list` and `verify` inspect the store. */
 @Command(name = "backup-job", mixinStandardHelpOptions = true, versionProvider = ToolVersion.class, sortOptions = false,
@@ -32,7 +31,7 @@ import java.util.concurrent.Callable;
                 "%nExit codes:", "  0  done", "  1  operation failed (etcd or store unreachable, upload failed)",
                 "  2  usage or configuration error", "  3  refused for safety (no healthy member to snapshot)",
                 "  4  verification failed (the snapshot was corrupt; nothing was committed)"})
-public final class BackupJob implements Callable<Integer>, ReportingCommand {
+public final class BackupJob extends JobCommand {
 
     @Mixin
     EtcdConnectionOptions etcd;
@@ -40,9 +39,8 @@ public final class BackupJob implements Callable<Integer>, ReportingCommand {
     @Mixin
     StoreCliOptions store;
 
-    @Option(names = "--cluster-name", paramLabel = "NAME", defaultValue = "${env:ETCD_OPS_CLUSTER_NAME:-etcd}",
-            description = "Name of the cluster in the store layout <prefix>/<cluster>/... (env ETCD_OPS_CLUSTER_NAME; default ${DEFAULT-VALUE}).")
-    String clusterName;
+    @Mixin
+    ClusterNameOption cluster;
 
     @Option(names = "--member", paramLabel = "NAME", defaultValue = "${env:ETCD_OPS_MEMBER}",
             description = "Snapshot this member (name or hex id) instead of choosing a healthy follower (env ETCD_OPS_MEMBER).")
@@ -52,10 +50,8 @@ public final class BackupJob implements Callable<Integer>, ReportingCommand {
             description = "Compression of the stored object (env ETCD_OPS_COMPRESSION; default ${DEFAULT-VALUE}).")
     String compression;
 
-    @Option(names = "--encryption-key-file", paramLabel = "FILE", defaultValue = "${env:ETCD_OPS_ENCRYPTION_KEY_FILE}",
-            description = "Encrypt with AES-256-GCM (streaming AEAD) using this 32-byte key: raw, hex or base64, "
-                    + "e.g. a mounted Secret (env ETCD_OPS_ENCRYPTION_KEY_FILE; env ETCD_OPS_ENCRYPTION_KEY holds the key itself).")
-    Path encryptionKeyFile;
+    @Mixin
+    EncryptionKeyOption encryption;
 
     @Option(names = "--verify", paramLabel = "full|trailer", defaultValue = "${env:ETCD_OPS_VERIFY:-full}",
             description = "full: check etcd's sha256 trailer and read the bbolt file (revision, keys); trailer: the sha256 "
@@ -103,21 +99,18 @@ public final class BackupJob implements Callable<Integer>, ReportingCommand {
             description = "Push etcd_ops_backup_* metrics to this Prometheus Pushgateway (env ETCD_OPS_PUSHGATEWAY_URL).")
     String pushgatewayUrl;
 
-    @Mixin
-    CommonOptions common;
 
-    private final JobReport report = new JobReport("backup-job");
+    public BackupJob() {
+        super("backup-job");
+    }
 
     public static void main(String[] args) {
         JobRunner.main(new BackupJob(), args);
     }
 
     @Override
-    public Integer call() throws Exception {
-        BackupSettings settings = settings();
-        new SnapshotBackup(settings, report).run();
-        report.finish(ExitCode.OK, null, common.outputDir, System.out);
-        return ExitCode.OK.code();
+    protected void run(JobReport report) throws Exception {
+        new SnapshotBackup(settings(), report).run();
     }
 
     BackupSettings settings() {
@@ -125,12 +118,12 @@ public final class BackupJob implements Callable<Integer>, ReportingCommand {
         if (!mode.equals("full") && !mode.equals("trailer")) {
             throw JobException.usage("--verify must be full or trailer, not '" + verify + "'");
         }
-        EncryptionKey key = EncryptionKey.fromFileOrEnv(encryptionKeyFile);
+        EncryptionKey key = encryption.key();
         RetentionPolicy retention = new RetentionPolicy(keepLast, keepHourly, keepDaily, keepWeekly, keepMonthly,
                 keepWithin == null || keepWithin.isBlank() ? null : Durations.parse(keepWithin, "--keep-within"));
         Duration idle = Durations.parse(idleTimeout, "--stream-idle-timeout");
         return new BackupSettings(etcd.toConfig(), store.location(), store.options(),
-                io.etcdops.core.snapshot.SnapshotNames.validateCluster(clusterName), blank(member), Compression.parse(compression), key,
+                cluster.get(), blank(member), Compression.parse(compression), key,
                 mode.equals("full"), spoolDir == null ? Path.of(System.getProperty("java.io.tmpdir")) : spoolDir, idle, retention,
                 dryRun, blank(pushgatewayUrl));
     }
@@ -139,13 +132,4 @@ public final class BackupJob implements Callable<Integer>, ReportingCommand {
         return s == null || s.isBlank() ? null : s.trim();
     }
 
-    @Override
-    public JobReport report() {
-        return report;
-    }
-
-    @Override
-    public CommonOptions common() {
-        return common;
-    }
 }

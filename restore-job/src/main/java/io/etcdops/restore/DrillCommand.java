@@ -1,10 +1,8 @@
 package io.etcdops.restore;
 
-import io.etcdops.core.runtime.CommonOptions;
-import io.etcdops.core.runtime.ExitCode;
 import io.etcdops.core.runtime.JobReport;
 import io.etcdops.core.runtime.Pushgateway;
-import io.etcdops.core.runtime.ReportingCommand;
+import io.etcdops.core.runtime.JobCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -13,7 +11,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 /** `drill`: prove a backup restorable by restoring it into a scratch single-member etcd and reading it back. */
 @Command(name = "drill", mixinStandardHelpOptions = true, sortOptions = false,
@@ -21,7 +18,7 @@ import java.util.concurrent.Callable;
                 + "compare revision and key count with the manifest, tear it down and report. Touches no real member."},
         footer = {"%nExit codes:", "  0  the backup is restorable", "  1  failed (snapshot not found, etcd did not start)",
                 "  2  usage error", "  4  verification failed (corrupt snapshot, wrong key, data differs after restore)"})
-public final class DrillCommand implements Callable<Integer>, ReportingCommand {
+public final class DrillCommand extends JobCommand {
 
     @Mixin
     SnapshotSourceOptions source;
@@ -46,13 +43,13 @@ public final class DrillCommand implements Callable<Integer>, ReportingCommand {
             description = "Push etcd_ops_restore_drill_* metrics here (env ETCD_OPS_PUSHGATEWAY_URL).")
     String pushgatewayUrl;
 
-    @Mixin
-    CommonOptions common;
 
-    private final JobReport report = new JobReport("restore-job drill");
+    public DrillCommand() {
+        super("restore-job drill");
+    }
 
     @Override
-    public Integer call() throws Exception {
+    protected void run(JobReport report) throws Exception {
         boolean ok = false;
         try {
             new RestoreDrill(source, RestoreTool.locate(etcdutl), etcd, bumpRevision,
@@ -70,17 +67,6 @@ public final class DrillCommand implements Callable<Integer>, ReportingCommand {
                 Pushgateway.push(pushgatewayUrl, "etcd-ops-restore-drill", Map.of(), m, ok);
             }
         }
-        report.finish(ExitCode.OK, null, common.outputDir, System.out);
-        return 0;
     }
 
-    @Override
-    public JobReport report() {
-        return report;
-    }
-
-    @Override
-    public CommonOptions common() {
-        return common;
-    }
 }

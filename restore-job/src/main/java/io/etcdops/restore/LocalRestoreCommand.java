@@ -1,16 +1,13 @@
 package io.etcdops.restore;
 
-import io.etcdops.core.runtime.CommonOptions;
-import io.etcdops.core.runtime.ExitCode;
 import io.etcdops.core.runtime.JobException;
 import io.etcdops.core.runtime.JobReport;
-import io.etcdops.core.runtime.ReportingCommand;
+import io.etcdops.core.runtime.JobCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 
 /** `local`: restore a snapshot into data dir(s) on this machine with the flags etcdutl users know. */
 @Command(name = "local", mixinStandardHelpOptions = true, sortOptions = false,
@@ -20,7 +17,7 @@ import java.util.concurrent.Callable;
                         + "<dir>.bak-<timestamp>, never deleted; a data dir in use by a running etcd is refused."},
         footer = {"%nExit codes:", "  0  restored", "  1  failed (snapshot not found, restore tool failed)", "  2  usage error",
                 "  3  refused (data dir in use, not enough disk space)", "  4  verification failed (corrupt snapshot, wrong key)"})
-public final class LocalRestoreCommand implements Callable<Integer>, ReportingCommand {
+public final class LocalRestoreCommand extends JobCommand {
 
     @Mixin
     SnapshotSourceOptions source;
@@ -79,30 +76,19 @@ public final class LocalRestoreCommand implements Callable<Integer>, ReportingCo
             description = "Fetch and verify the snapshot, print every step, change nothing (env ETCD_OPS_DRY_RUN).")
     boolean dryRun;
 
-    @Mixin
-    CommonOptions common;
 
-    private final JobReport report = new JobReport("restore-job local");
+    public LocalRestoreCommand() {
+        super("restore-job local");
+    }
 
     @Override
-    public Integer call() throws Exception {
+    protected void run(JobReport report) throws Exception {
         LocalRestorePlan plan = LocalRestorePlan.of(name, initialCluster, token, peerUrl, dataDir, walDir, allMembers,
                 dataDirTemplate, bumpRevision);
         new LocalRestore(source, plan, etcdutl, workDir == null ? Path.of(System.getProperty("java.io.tmpdir")) : workDir,
                 dryRun, report).run();
-        report.finish(ExitCode.OK, null, common.outputDir, System.out);
-        return 0;
     }
 
-    @Override
-    public JobReport report() {
-        return report;
-    }
-
-    @Override
-    public CommonOptions common() {
-        return common;
-    }
 
     static JobException usage(String msg) {
         return JobException.usage(msg);

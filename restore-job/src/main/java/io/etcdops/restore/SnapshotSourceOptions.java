@@ -1,11 +1,12 @@
 package io.etcdops.restore;
 
+import io.etcdops.core.cli.ClusterNameOption;
+import io.etcdops.core.cli.EncryptionKeyOption;
 import io.etcdops.core.crypto.EncryptionKey;
 import io.etcdops.core.runtime.JobException;
 import io.etcdops.core.snapshot.SnapshotCatalog;
 import io.etcdops.core.snapshot.SnapshotContents;
 import io.etcdops.core.snapshot.SnapshotFetcher;
-import io.etcdops.core.snapshot.SnapshotNames;
 import io.etcdops.core.store.SnapshotStore;
 import io.etcdops.core.store.StoreAccessException;
 import io.etcdops.core.store.StoreCliOptions;
@@ -31,9 +32,8 @@ public class SnapshotSourceOptions {
     @Mixin
     public StoreCliOptions store;
 
-    @Option(names = "--cluster-name", paramLabel = "NAME", defaultValue = "${env:ETCD_OPS_CLUSTER_NAME:-etcd}",
-            description = "Cluster name in the store layout (env ETCD_OPS_CLUSTER_NAME; default ${DEFAULT-VALUE}).")
-    String clusterName;
+    @Mixin
+    ClusterNameOption cluster;
 
     @Option(names = "--snapshot", paramLabel = "NAME|latest", defaultValue = "${env:ETCD_OPS_SNAPSHOT:-latest}",
             description = "Snapshot to restore (env ETCD_OPS_SNAPSHOT; default ${DEFAULT-VALUE}).")
@@ -47,9 +47,8 @@ public class SnapshotSourceOptions {
             description = "A single plain etcd snapshot file instead of a store: file:///path/snapshot.db or a path (env ETCD_OPS_FROM).")
     String from;
 
-    @Option(names = "--encryption-key-file", paramLabel = "FILE", defaultValue = "${env:ETCD_OPS_ENCRYPTION_KEY_FILE}",
-            description = "Key of encrypted snapshots (env ETCD_OPS_ENCRYPTION_KEY_FILE, or ETCD_OPS_ENCRYPTION_KEY with the key itself).")
-    Path encryptionKeyFile;
+    @Mixin
+    EncryptionKeyOption encryption;
 
     /** A snapshot file on local disk that passed verification. */
     public record LocalSnapshot(Path file, String name, String uri, SnapshotContents contents, boolean fromManifest,
@@ -66,11 +65,11 @@ public class SnapshotSourceOptions {
         if (hasFrom) {
             return fromPlainFile(out);
         }
-        String cluster = SnapshotNames.validateCluster(clusterName);
-        EncryptionKey key = EncryptionKey.fromFileOrEnv(encryptionKeyFile);
+        String clusterName = cluster.get();
+        EncryptionKey key = encryption.key();
         try (SnapshotStore s = store.open()) {
             s.checkAccess();
-            SnapshotCatalog catalog = new SnapshotCatalog(s, cluster);
+            SnapshotCatalog catalog = new SnapshotCatalog(s, clusterName);
             SnapshotCatalog.Entry e = before != null && !before.isBlank() ? catalog.latestBefore(parseTime(before)) : catalog.find(snapshot);
             SnapshotFetcher.Fetched f = SnapshotFetcher.fetch(s, e, key, out);
             String uri = s.uri().toString().replaceAll("/+$", "") + "/" + e.manifest().object().key();

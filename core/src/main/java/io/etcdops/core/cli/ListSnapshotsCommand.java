@@ -6,7 +6,6 @@ import io.etcdops.core.runtime.JobException;
 import io.etcdops.core.runtime.JobReport;
 import io.etcdops.core.snapshot.SnapshotCatalog;
 import io.etcdops.core.snapshot.SnapshotManifest;
-import io.etcdops.core.snapshot.SnapshotNames;
 import io.etcdops.core.store.SnapshotStore;
 import io.etcdops.core.store.StoreAccessException;
 import io.etcdops.core.store.StoreCliOptions;
@@ -30,9 +29,8 @@ public final class ListSnapshotsCommand implements Callable<Integer> {
     @Mixin
     StoreCliOptions store;
 
-    @Option(names = "--cluster-name", paramLabel = "NAME", defaultValue = "${env:ETCD_OPS_CLUSTER_NAME:-etcd}",
-            description = "Cluster name in the store layout (env ETCD_OPS_CLUSTER_NAME; default ${DEFAULT-VALUE}).")
-    String clusterName;
+    @Mixin
+    ClusterNameOption cluster;
 
     @Option(names = "--format", paramLabel = "table|json", defaultValue = "table", description = "Output format (default ${DEFAULT-VALUE}).")
     String format;
@@ -42,7 +40,7 @@ public final class ListSnapshotsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        return print(store, SnapshotNames.validateCluster(clusterName), format, System.out);
+        return print(store, cluster.get(), format, System.out);
     }
 
     public static int print(StoreCliOptions storeOptions, String cluster, String format, PrintStream out) throws Exception {

@@ -124,7 +124,19 @@ public final class ProgressRecord {
 
     /** Removes the record: the operation finished (successfully or not) and nothing is left to resume. */
     public void clear() {
-        patch("{\"metadata\":{\"annotations\":{\"" + ANNOTATION + "\":null}}}");
+        if (!statefulSet().getMetadata().getAnnotations().containsKey(ANNOTATION)) {
+            return;
+        }
+        try {
+            // edit() sends a JSON patch "remove": unlike a merge patch's null it is honoured by every API server
+            client.apps().statefulSets().inNamespace(namespace).withName(statefulSet).edit(s -> {
+                s.getMetadata().getAnnotations().remove(ANNOTATION);
+                return s;
+            });
+        } catch (KubernetesClientException e) {
+            throw JobException.failed("cannot remove the " + ANNOTATION + " annotation from StatefulSet " + namespace + "/"
+                    + statefulSet + ": " + e.getMessage(), e);
+        }
     }
 
     private void patch(String mergePatch) {

@@ -88,7 +88,8 @@ class ClusterLeaseTest {
 
     @Test
     void aHolderThatStopsRenewingLosesTheLeaseAfterItsDurationAndNoticesBeforeItsNextStep() throws Exception {
-        try (KubeSimulation sim = KubeSimulation.start(); KubernetesClient partitioned = clientOf(sim)) {
+        try (KubeSimulation sim = KubeSimulation.start()) {
+            KubernetesClient partitioned = clientOf(sim);
             Duration duration = Duration.ofSeconds(2);
             ClusterLease.Held first = new ClusterLease(partitioned, "default", "etcd", "upgrade-a", duration).acquire("upgrade");
             ClusterLease second = new ClusterLease(sim.client(), "default", "etcd", "upgrade-b", duration);

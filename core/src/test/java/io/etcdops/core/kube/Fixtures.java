@@ -2,7 +2,7 @@ package io.etcdops.core.kube;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
-import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,6 +17,7 @@ final class Fixtures {
     static final String BITNAMI = "/kube/bitnami-statefulset.yaml";
     static final String NOT_ETCD = "/kube/not-etcd-statefulset.yaml";
     static final String EMPTYDIR = "/kube/emptydir-etcd-statefulset.yaml";
+    private static final KubernetesSerialization YAML = new KubernetesSerialization();
 
     private Fixtures() {
     }
@@ -25,7 +26,7 @@ final class Fixtures {
         List<HasMetadata> out = new ArrayList<>();
         for (String doc : text(resource).split("(?m)^---\\s*$")) {
             if (doc.lines().anyMatch(l -> l.startsWith("kind:"))) {
-                out.add(Serialization.unmarshal(doc));
+                out.add(YAML.unmarshal(doc));
             }
         }
         return out;

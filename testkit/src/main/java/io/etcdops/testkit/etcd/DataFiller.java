@@ -24,7 +24,19 @@ public final class DataFiller {
     private DataFiller() {
     }
 
+    /** For benchmarks: {@code DataFiller ENDPOINTS BYTES VALUE_SIZE [KEY_OFFSET]} fills a running cluster. */
+    public static void main(String[] args) {
+        try (Client c = Client.builder().endpoints(args[0].split(",")).build()) {
+            Result r = fill(c, Long.parseLong(args[1]), Integer.parseInt(args[2]), args.length > 3 ? Long.parseLong(args[3]) : 0);
+            System.out.println(r.keys() + " keys, " + r.bytes() + " bytes");
+        }
+    }
+
     public static Result fill(Client client, long totalBytes, int valueSize) {
+        return fill(client, totalBytes, valueSize, 0);
+    }
+
+    public static Result fill(Client client, long totalBytes, int valueSize, long keyOffset) {
         if (valueSize > 64 * 1024) {
             throw new IllegalArgumentException("values must be <= 64 KiB (etcd memory, see TESTING.md)");
         }
@@ -35,7 +47,7 @@ public final class DataFiller {
         long keys = 0;
         try {
             while (written < totalBytes) {
-                String key = String.format("/registry/pods/ns-%03d/pod-%08d", keys % 97, keys);
+                String key = String.format("/registry/pods/ns-%03d/pod-%08d", (keys + keyOffset) % 97, keys + keyOffset);
                 byte[] value = podJson(rnd, key, valueSize);
                 inFlight.acquire();
                 CompletableFuture<?> f = client.getKVClient()

@@ -248,7 +248,7 @@ public final class KubeSimulation implements AutoCloseable {
             if (s == null || s.getStatus() == null) {
                 return false;
             }
-            failOnPodErrors(name);
+            failOnPodErrors(n -> n.matches(java.util.regex.Pattern.quote(name) + "-\\d+"));
             int want = Optional.ofNullable(s.getSpec().getReplicas()).orElse(1);
             var st = s.getStatus();
             return s.getMetadata().getGeneration().equals(st.getObservedGeneration())
@@ -262,7 +262,7 @@ public final class KubeSimulation implements AutoCloseable {
 
     public Pod awaitPodReady(String pod, Duration timeout) {
         await("pod " + pod + " Ready", timeout, () -> {
-            failOnPodErrors(pod);
+            failOnPodErrors(pod::equals);
             Pod p = client.pods().withName(pod).get();
             return p != null && p.getMetadata().getDeletionTimestamp() == null && StatefulSetController.ready(p);
         }, () -> describePods(pod));
@@ -305,9 +305,9 @@ public final class KubeSimulation implements AutoCloseable {
         }
     }
 
-    private void failOnPodErrors(String podPrefix) {
+    private void failOnPodErrors(java.util.function.Predicate<String> podName) {
         for (Pod p : client.pods().list().getItems()) {
-            if (p.getMetadata().getName().startsWith(podPrefix)) {
+            if (podName.test(p.getMetadata().getName())) {
                 List<String> errs = kubelet.errorsOf(DEFAULT_NAMESPACE, p.getMetadata().getName());
                 if (!errs.isEmpty()) {
                     throw new UnsupportedContainerException(errs.get(0));
