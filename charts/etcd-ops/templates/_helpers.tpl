@@ -260,10 +260,20 @@ envFrom:
 {{- end }}
 {{- end -}}
 
+{{/*
+Store mounts: (dict "root" $ "write" true|false). Readers should mount a file store read-only, but today every job
+passes write=true: core's FileSnapshotStore.checkAccess (which restore-job fetch/drill call) probes the folder by
+creating a file, so a read-only mount fails the restore. Switch the readers to false once that check is read-only.
+*/}}
 {{- define "etcd-ops.mounts.store" -}}
+{{- $write := .write -}}
+{{- with .root -}}
 {{- if hasPrefix "file://" .Values.store.uri }}
 - name: file-store
   mountPath: {{ trimPrefix "file://" .Values.store.uri }}
+  {{- if not $write }}
+  readOnly: true
+  {{- end }}
 {{- end }}
 {{- if .Values.store.credentials.gcsKeySecret }}
 - name: gcs-key
@@ -274,6 +284,7 @@ envFrom:
 - name: encryption-key
   mountPath: /etcd-ops/encryption
   readOnly: true
+{{- end }}
 {{- end }}
 {{- end -}}
 

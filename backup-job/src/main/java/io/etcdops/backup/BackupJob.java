@@ -9,6 +9,7 @@ import io.etcdops.core.etcd.EtcdConnectionOptions;
 import io.etcdops.core.runtime.JobException;
 import io.etcdops.core.runtime.JobReport;
 import io.etcdops.core.runtime.JobRunner;
+import io.etcdops.core.kube.JobEventOptions;
 import io.etcdops.core.runtime.JobCommand;
 import io.etcdops.core.runtime.ToolVersion;
 import io.etcdops.core.snapshot.Compression;
@@ -108,9 +109,24 @@ public final class BackupJob extends JobCommand {
         JobRunner.main(new BackupJob(), args);
     }
 
+    @Mixin
+    JobEventOptions events;
+
     @Override
     protected void run(JobReport report) throws Exception {
-        new SnapshotBackup(settings(), report).run();
+        BackupSettings settings = settings();
+        try (JobEventOptions.Sink sink = events.open("etcd-ops-backup")) {
+            try {
+                new SnapshotBackup(settings, report).run();
+            } catch (Exception | Error e) {
+                sink.warning("BackupFailed", "backup to " + settings.store().uri() + " failed: " + e.getMessage());
+                throw e;
+            }
+            if (!settings.dryRun()) {
+                sink.normal("BackupSucceeded", "snapshot " + report.get("snapshot-name") + " (revision " + report.get("revision")
+                        + ", " + report.get("key-count") + " keys) stored in " + settings.store().uri());
+            }
+        }
     }
 
     BackupSettings settings() {

@@ -69,7 +69,7 @@ public final class KubeSimulation implements AutoCloseable {
     private final PodNetwork network;
     private final Volumes volumes;
     private final ContainerImages images = new ContainerImages();
-    private final List<String> unshare;
+    private List<String> unshare;
     private final Kubelet kubelet;
     private final StatefulSetController statefulSets;
     private final JobController jobs;
@@ -82,7 +82,6 @@ public final class KubeSimulation implements AutoCloseable {
     private KubeSimulation(Path root) throws IOException {
         this.root = root;
         MOCK_LOG.setLevel(Level.WARNING);
-        this.unshare = unshareCommand(root);
         this.server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
                 new KubernetesCrudDispatcher(), false);
         server.init(InetAddress.getByName("127.0.0.1"), 0);
@@ -376,7 +375,11 @@ public final class KubeSimulation implements AutoCloseable {
         }
 
         @Override
-        public List<String> unshareCommand() {
+        public synchronized List<String> unshareCommand() {
+            // probed on first use, so tests that only use the API run where namespaces are not available
+            if (unshare == null) {
+                unshare = probeUnshare(root);
+            }
             return unshare;
         }
 
@@ -423,9 +426,10 @@ public final class KubeSimulation implements AutoCloseable {
 
     /**
      * How to give etcd a private mount namespace (for the hosts file): {@code unshare -m} as root, {@code unshare -rm}
-     * with user namespaces. Neither working is an explicit error: without it etcd could not resolve pod DNS names.
+     * with user namespaces. Neither working is an explicit error on the pod: without it etcd could not resolve pod DNS
+     * names.
      */
-    private static List<String> unshareCommand(Path root) {
+    private static List<String> probeUnshare(Path root) {
         Path probe = root.resolve("hosts-probe");
         try {
             Files.writeString(probe, "127.0.0.1 localhost\n");
@@ -450,7 +454,7 @@ public final class KubeSimulation implements AutoCloseable {
                 throw new IllegalStateException(e);
             }
         }
-        throw new IllegalStateException("the Kubernetes simulation needs a private mount namespace per etcd process "
+        throw new UnsupportedContainerException("the Kubernetes simulation needs a private mount namespace per etcd process "
                 + "(to give it the pod DNS names as /etc/hosts); neither worked: " + tried
                 + ". Run as root, or enable unprivileged user namespaces (util-linux unshare).");
     }

@@ -250,8 +250,9 @@ final class PodRuntime {
         s.probeFailures = 0;
         s.nextProbe = Instant.EPOCH;
         try {
+            List<String> unshare = s.launch.program() instanceof ContainerImages.EtcdExec ? sim.unshareCommand() : List.of();
             s.process = ContainerProcess.start(s.launch.program(), s.launch.env(), s.launch.workDir(),
-                    logFile(s.container.getName()), sim.network().hostsFile(), sim.unshareCommand(), sim.kubeconfig(namespace()));
+                    logFile(s.container.getName()), sim.network().hostsFile(), unshare, sim.kubeconfig(namespace()));
             s.startedAt = now();
             s.waitingReason = null;
             s.waitingMessage = null;
