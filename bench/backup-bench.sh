@@ -45,7 +45,11 @@ for i in 0 1 2; do
     --snapshot-count 10000 --quota-backend-bytes 8589934592 --log-level error > "$W/b$i.log" 2>&1 & PIDS+=($!)
 done
 for _ in $(seq 1 100); do "$BIN/etcdctl" --endpoints "$EP" endpoint health >/dev/null 2>&1 && break; sleep 0.2; done
-FOLLOWER=$("$BIN/etcdctl" --endpoints "$EP" endpoint status -w fields | awk -F' : ' '/"Endpoint"/{e=$2} /"IsLeader"/{ if ($2=="false" && !f) {f=e} } END{print f}' | tr -d '"')
+FOLLOWER=$("$BIN/etcdctl" --endpoints "$EP" endpoint status -w json | python3 -c 'import json,sys
+for e in json.load(sys.stdin):
+    h=e["Status"]["header"]
+    if e["Status"]["leader"] != h["member_id"]:
+        print(e["Endpoint"]); break')
 
 measure() { # label cmd... -> prints "label seconds rss_mib"
   local label=$1; shift
@@ -58,7 +62,7 @@ median() { sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
 
 JAR=backup-job/target/backup-job.jar
 filled=0
-for size_mib in 256 1024; do
+for size_mib in ${BENCH_SIZES:-256 1024}; do
   add=$(( (size_mib - filled) * 1024 * 1024 ))
   java -cp "$CP" io.etcdops.testkit.etcd.DataFiller "$EP" "$add" 16384 "$((filled * 64))" > /dev/null
   filled=$size_mib

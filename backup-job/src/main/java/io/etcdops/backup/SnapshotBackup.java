@@ -143,7 +143,7 @@ public final class SnapshotBackup {
                 .put("member", r.member().member().label()).put("etcd-version", r.member().version())
                 .put("revision", r.contents().effectiveRevision()).put("key-count", r.contents().liveKeys())
                 .put("size-bytes", r.storedSize()).put("db-size-bytes", r.rawSize())
-                .put("sha256", r.storedSha256()).put("db-sha256", r.rawSha256())
+                .put("sha256", r.storedSha256()).put("db-sha256", r.dbSha256())
                 .put("compression", settings.compression().label())
                 .put("encryption-key-id", settings.key() == null ? "" : settings.key().id())
                 .put("verification", settings.verifyFull() ? "full" : "trailer")

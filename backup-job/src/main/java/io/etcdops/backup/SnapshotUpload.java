@@ -37,7 +37,7 @@ import java.time.Instant;
 final class SnapshotUpload {
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotUpload.class);
 
-    record Result(MemberStatus member, String stem, String objectKey, long rawSize, String rawSha256, long storedSize,
+    record Result(MemberStatus member, String stem, String objectKey, long rawSize, String dbSha256, long storedSize,
                   String storedSha256, SnapshotContents contents, Instant createdAt, double seconds, String keyId) {
 
         SnapshotManifest manifest(BackupSettings s, ClusterView view) {
@@ -45,7 +45,7 @@ final class SnapshotUpload {
                     member.member().label(), member.member().idHex(), member.version(), contents.effectiveRevision(),
                     contents.compactRevision(), contents.term() > 0 ? contents.term() : null,
                     contents.consistentIndex() > 0 ? contents.consistentIndex() : null, contents.liveKeys(),
-                    contents.keyRevisions(), rawSize, rawSha256,
+                    contents.keyRevisions(), rawSize, dbSha256,
                     new SnapshotManifest.StoredObjectInfo(objectKey, storedSize, storedSha256), s.compression().label(),
                     s.key() == null ? null : new SnapshotManifest.EncryptionInfo(io.etcdops.core.crypto.SnapshotCipher.ALGORITHM, keyId),
                     createdAt, ToolVersion.get(),
@@ -74,15 +74,18 @@ final class SnapshotUpload {
                 : null;
         Upload upload = store.begin(objectKey);
         try {
-            SnapshotEncoder encoder;
-            SnapshotTrailer.CheckingOutputStream trailer;
+            SnapshotEncoder encoder = null;
             try (OutputStream spoolOut = spool == null ? null : openSpool(spool)) {
                 encoder = new SnapshotEncoder(upload.stream(), settings.compression(), cipher, spoolOut);
-                trailer = new SnapshotTrailer.CheckingOutputStream(encoder.input());
-                streamer.stream(member.endpoint(), trailer, new ProgressLog("snapshot " + member.member().label(), 5));
+                streamer.stream(member.endpoint(), encoder.input(), new ProgressLog("snapshot " + member.member().label(), 5));
                 encoder.finish();
+            } catch (IOException | RuntimeException e) {
+                if (encoder != null) {
+                    encoder.abandon();
+                }
+                throw e;
             }
-            SnapshotTrailer.Status status = trailer.checker().status();
+            SnapshotTrailer.Status status = encoder.trailerStatus();
             if (status != SnapshotTrailer.Status.VALID) {
                 throw JobException.verification("snapshot from " + member.member().label() + " failed verification: "
                         + status.message() + "; nothing was committed");
@@ -90,7 +93,7 @@ final class SnapshotUpload {
             SnapshotContents contents = spool == null ? SnapshotContents.unknown() : inspect(spool, member);
             upload.commit();
             double secs = (System.nanoTime() - t0) / 1e9;
-            return new Result(member, stem, objectKey, encoder.rawSize(), encoder.rawSha256(), encoder.storedSize(),
+            return new Result(member, stem, objectKey, encoder.rawSize(), encoder.dbSha256(), encoder.storedSize(),
                     encoder.storedSha256(), contents, at, secs, cipher == null ? null : cipher.key().id());
         } catch (SpoolWriteException e) {
             upload.abort();

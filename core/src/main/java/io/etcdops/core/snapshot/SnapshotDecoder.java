@@ -6,15 +6,17 @@ import io.etcdops.core.runtime.JobException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.HexFormat;
 
 /**
- * The read side: stored bytes in, etcd's raw snapshot out, with both sha256 sums computed on the way so they can be
- * compared with the manifest. A wrong key, a flipped bit or a truncated object ends in exit 4 with one line.
+ * The read side: stored bytes in, etcd's raw snapshot out, with the stored object's sha256 and the db's sha256
+ * (plus etcd's trailer verdict) computed on the way so they can be compared with the manifest. A wrong key, a flipped
+ * bit or a truncated object ends in exit 4 with one line.
  */
 public final class SnapshotDecoder {
 
-    /** sha256 and size of the stored object as read, and of the raw snapshot produced. */
-    public record Result(long storedSize, String storedSha256, long rawSize, String rawSha256) {
+    /** sha256 and size of the stored object as read; size, trailer verdict and db sha256 of the snapshot produced. */
+    public record Result(long storedSize, String storedSha256, long rawSize, SnapshotTrailer.Status trailer, String dbSha256) {
     }
 
     private SnapshotDecoder() {
@@ -23,7 +25,7 @@ public final class SnapshotDecoder {
     public static Result decode(InputStream storedIn, Compression compression, SnapshotCipher cipher, OutputStream rawOut)
             throws IOException {
         HashingInputStream stored = new HashingInputStream(storedIn);
-        HashingOutputStream raw = new HashingOutputStream(rawOut);
+        SnapshotTrailer.CheckingOutputStream raw = new SnapshotTrailer.CheckingOutputStream(rawOut);
         try {
             InputStream decrypted = cipher == null ? stored : cipher.decrypting(stored);
             InputStream plain = compression.decompressing(decrypted);
@@ -41,6 +43,7 @@ public final class SnapshotDecoder {
         }
         stored.drain();
         raw.flush();
-        return new Result(stored.count(), stored.sha256Hex(), raw.count(), raw.sha256Hex());
+        return new Result(stored.count(), stored.sha256Hex(), raw.checker().count(), raw.checker().status(),
+                HexFormat.of().formatHex(raw.checker().dbSha256()));
     }
 }

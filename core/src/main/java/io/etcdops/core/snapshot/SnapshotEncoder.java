@@ -4,47 +4,65 @@ import io.etcdops.core.crypto.SnapshotCipher;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.HexFormat;
 
 /**
- * The write side of a snapshot object: raw etcd stream in, stored bytes out.
- * <pre>raw -> sha256(raw) -> [copy to spool file] -> compress -> encrypt -> sha256(stored) -> sink (the upload)</pre>
- * One pass, bounded buffers. {@link #finish()} flushes the compressor's and the cipher's final frames without closing
- * the sink (the caller commits or aborts the upload).
+ * The write side of a snapshot object: etcd's raw stream in, stored bytes out, on two threads.
+ * <pre>
+ * caller's thread:  raw -> trailer check (sha256 of the db) -> [copy to spool file] -> hand-off queue
+ * encoder thread:   hand-off queue -> compress -> encrypt -> sha256(stored) -> sink (the upload)
+ * </pre>
+ * The db's sha256 recorded in the manifest is the one the trailer check computes anyway (for a valid snapshot it
+ * equals etcd's trailer), so each byte is hashed once per side. Bounded buffers throughout. {@link #finish()} ends
+ * compression and encryption (final frames) and waits for the encoder thread; the sink stays open for the caller to
+ * commit or abort the upload.
  */
 public final class SnapshotEncoder {
-    private final HashingOutputStream raw;
+    private static final int BLOCK = 1 << 20;
+    private static final int DEPTH = 4;
+
+    private final SnapshotTrailer.CheckingOutputStream input;
     private final HashingOutputStream stored;
-    private final OutputStream compressing;
+    private final PipelinedOutputStream pipeline;
     private final OutputStream spool;
 
     public SnapshotEncoder(OutputStream sink, Compression compression, SnapshotCipher cipher, OutputStream spool) throws IOException {
         this.stored = new HashingOutputStream(sink);
         OutputStream encrypting = cipher == null ? stored : cipher.encrypting(stored);
-        this.compressing = compression.compressing(encrypting);
+        this.pipeline = new PipelinedOutputStream(compression.compressing(encrypting), BLOCK, DEPTH, "snapshot-encoder");
         this.spool = spool;
-        this.raw = new HashingOutputStream(spool == null ? compressing : new TeeOutputStream(compressing, spool));
+        this.input = new SnapshotTrailer.CheckingOutputStream(spool == null ? pipeline : new TeeOutputStream(pipeline, spool));
     }
 
     /** Write etcd's snapshot stream here. */
     public OutputStream input() {
-        return raw;
+        return input;
     }
 
-    /** Ends compression and encryption (final frames) and flushes the spool; the sink stays open. */
+    /** Ends compression and encryption (final frames), waits for the encoder thread, flushes the spool. */
     public void finish() throws IOException {
-        raw.flush();
-        compressing.close();
+        pipeline.close();
         if (spool != null) {
             spool.flush();
         }
     }
 
-    public long rawSize() {
-        return raw.count();
+    /** Stops the encoder thread after a failure; the caller aborts the upload. */
+    public void abandon() {
+        pipeline.abandon();
     }
 
-    public String rawSha256() {
-        return raw.sha256Hex();
+    public SnapshotTrailer.Status trailerStatus() {
+        return input.checker().status();
+    }
+
+    public long rawSize() {
+        return input.checker().count();
+    }
+
+    /** sha256 of the bbolt db (without etcd's trailer). */
+    public String dbSha256() {
+        return HexFormat.of().formatHex(input.checker().dbSha256());
     }
 
     public long storedSize() {

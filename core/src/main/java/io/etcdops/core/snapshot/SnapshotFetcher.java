@@ -44,9 +44,10 @@ public final class SnapshotFetcher {
             check(r.storedSize() == m.object().size() && r.storedSha256().equals(m.object().sha256()),
                     "stored object " + m.object().key() + " does not match its manifest (size " + r.storedSize() + " vs "
                             + m.object().size() + ", sha256 " + abbrev(r.storedSha256()) + " vs " + abbrev(m.object().sha256()) + ")");
-            check(r.rawSha256().equals(m.dbSha256()), "decoded snapshot sha256 " + abbrev(r.rawSha256())
+            check(r.trailer() == SnapshotTrailer.Status.VALID, "decoded snapshot of " + entry.name() + ": " + r.trailer().message());
+            check(r.dbSha256().equals(m.dbSha256()), "decoded snapshot sha256 " + abbrev(r.dbSha256())
                     + " does not match the manifest's " + abbrev(m.dbSha256()));
-            SnapshotContents c = verifyFile(tmp);
+            SnapshotContents c = inspect(tmp);
             if (m.verification() != null && m.verification().bbolt()) {
                 check(c.effectiveRevision() == m.revision(), "snapshot revision " + c.effectiveRevision() + " differs from the manifest's " + m.revision());
                 check(c.liveKeys() == m.keyCount(), "snapshot key count " + c.liveKeys() + " differs from the manifest's " + m.keyCount());
@@ -61,8 +62,12 @@ public final class SnapshotFetcher {
 
     /** etcd's sha256 trailer and a bbolt read of a local snapshot file; exit 4 if either fails. */
     public static SnapshotContents verifyFile(Path file) throws IOException {
-        check(SnapshotTrailer.hasValidTrailer(file), "etcd's sha256 trailer of " + file.getFileName()
-                + " does not match (the snapshot is corrupt or truncated)");
+        SnapshotTrailer.Status status = SnapshotTrailer.check(file);
+        check(status == SnapshotTrailer.Status.VALID, "snapshot " + file.getFileName() + ": " + status.message());
+        return inspect(file);
+    }
+
+    private static SnapshotContents inspect(Path file) throws IOException {
         try {
             return SnapshotInspector.inspect(file);
         } catch (SnapshotVerificationException e) {

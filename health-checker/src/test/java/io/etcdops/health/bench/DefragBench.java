@@ -116,7 +116,7 @@ public final class DefragBench {
 
     static String healthChecker(EtcdCluster c, Path jar) throws IOException, InterruptedException {
         Process p = new ProcessBuilder("java", "-jar", jar.toString(), "--endpoints", c.endpoints(), "--defrag",
-                "--fragmentation-min-size", "64MiB", "--metrics", "off", "--no-hashkv", "--format", "json")
+                "--fragmentation-min-size", "64MiB", "--fragmentation-ratio", "0.99", "--metrics", "off", "--no-hashkv", "--format", "json")
                 .redirectError(ProcessBuilder.Redirect.DISCARD).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         int code = p.waitFor();

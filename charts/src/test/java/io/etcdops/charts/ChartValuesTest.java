@@ -1,0 +1,213 @@
+package io.etcdops.charts;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** What each example values file turns into: the env and args that reach the CLI, mounts, identities. */
+class ChartValuesTest {
+
+    private static Volume volume(PodSpec pod, String name) {
+        return pod.getVolumes().stream().filter(v -> v.getName().equals(name)).findFirst()
+                .orElseThrow(() -> new AssertionError("no volume " + name));
+    }
+
+    @Test
+    void minimal() {
+        Rendered r = Helm.HELM3.render("minimal");
+        Container backup = Rendered.main(r.cronJob("backup"));
+        assertThat(backup.getImage()).isEqualTo("ghcr.io/etcd-ops/backup-job:" + Project.version());
+        assertThat(backup.getArgs()).as("configuration comes from env, flag-for-flag the CLI's").isEmpty();
+        assertThat(Rendered.env(backup, "ETCDCTL_ENDPOINTS")).isEqualTo(
+                "http://etcd-0.etcd-headless.etcd.svc.cluster.local:2379,http://etcd-1.etcd-headless.etcd.svc.cluster.local:2379,"
+                        + "http://etcd-2.etcd-headless.etcd.svc.cluster.local:2379");
+        assertThat(Rendered.env(backup, "ETCD_OPS_STORE")).isEqualTo("s3://etcd-backups/prod");
+        assertThat(Rendered.env(backup, "ETCD_OPS_CLUSTER_NAME")).isEqualTo("etcd");
+        assertThat(Rendered.env(backup, "ETCD_OPS_COMPRESSION")).isEqualTo("zstd");
+        assertThat(Rendered.env(backup, "ETCD_OPS_SPOOL_DIR")).isEqualTo("/etcd-ops/spool");
+        assertThat(Rendered.env(backup, "ETCD_OPS_OUTPUT_DIR")).isEqualTo("/etcd-ops/output");
+        assertThat(Rendered.env(backup, "ETCD_OPS_KEEP_HOURLY")).isEqualTo("24");
+        assertThat(Rendered.env(backup, "ETCD_OPS_KEEP_DAILY")).isEqualTo("7");
+        assertThat(Rendered.env(backup, "ETCD_OPS_KEEP_WEEKLY")).isEqualTo("4");
+        assertThat(Rendered.envNames(backup)).doesNotContain("ETCD_OPS_ENCRYPTION_KEY_FILE", "ETCDCTL_CACERT", "ETCDCTL_USER",
+                "ETCD_OPS_PUSHGATEWAY_URL", "ETCD_OPS_DRY_RUN", "ETCD_OPS_KEEP_WITHIN", "ETCD_OPS_MEMBER", "ETCD_OPS_S3_SSE");
+        assertThat(backup.getEnvFrom()).isEmpty();
+        assertThat(volume(Rendered.pod(r.cronJob("backup")), "spool").getEmptyDir().getSizeLimit().toString()).isEqualTo("10Gi");
+
+        Container restore = Rendered.main(r.cronJob("restore"));
+        assertThat(restore.getImage()).isEqualTo("ghcr.io/etcd-ops/restore-job:" + Project.version());
+        assertThat(restore.getArgs()).containsExactly("fetch", "--out", "/etcd-ops/restore/snapshot.db");
+        assertThat(Rendered.env(restore, "ETCD_OPS_SNAPSHOT")).isEqualTo("latest");
+        assertThat(Rendered.envNames(restore)).doesNotContain("ETCD_OPS_BEFORE", "ETCDCTL_ENDPOINTS");
+        assertThat(volume(Rendered.pod(r.cronJob("restore")), "restore").getEmptyDir()).isNotNull();
+    }
+
+    @Test
+    void s3WithIrsa() {
+        Rendered r = Helm.HELM3.render("s3-irsa");
+        assertThat(r.get(ServiceAccount.class, "etcd-ops-backup").getMetadata().getAnnotations())
+                .containsExactly(Map.entry("eks.amazonaws.com/role-arn", "arn:aws:iam::123456789012:role/etcd-ops-backup"));
+        assertThat(r.get(ServiceAccount.class, "etcd-ops-restore").getMetadata().getAnnotations())
+                .containsExactly(Map.entry("eks.amazonaws.com/role-arn", "arn:aws:iam::123456789012:role/etcd-ops-read"));
+        Container backup = Rendered.main(r.cronJob("backup"));
+        assertThat(Rendered.env(backup, "ETCD_OPS_STORE")).isEqualTo("s3://acme-etcd-backups/eu-west-1/prod");
+        assertThat(Rendered.env(backup, "ETCD_OPS_S3_REGION")).isEqualTo("eu-west-1");
+        assertThat(Rendered.env(backup, "ETCD_OPS_S3_SSE")).isEqualTo("kms");
+        assertThat(Rendered.env(backup, "ETCD_OPS_KEEP_LAST")).isEqualTo("12");
+        assertThat(Rendered.env(backup, "ETCD_OPS_KEEP_DAILY")).isEqualTo("14");
+        assertThat(Rendered.env(backup, "ETCD_OPS_ENCRYPTION_KEY_FILE")).isEqualTo("/etcd-ops/encryption/key");
+        assertThat(Rendered.envNames(backup)).as("IRSA: no static keys").doesNotContain("AWS_ACCESS_KEY_ID");
+        assertThat(backup.getEnvFrom()).isEmpty();
+        assertThat(Rendered.env(backup, "ETCDCTL_ENDPOINTS").split(",")).hasSize(5);
+        assertThat(volume(Rendered.pod(r.cronJob("backup")), "encryption-key").getSecret().getSecretName()).isEqualTo("etcd-backup-key");
+        assertThat(Rendered.env(Rendered.main(r.cronJob("restore")), "ETCD_OPS_ENCRYPTION_KEY_FILE"))
+                .as("restore decrypts with the same key").isEqualTo("/etcd-ops/encryption/key");
+    }
+
+    @Test
+    void gcsWithWorkloadIdentity() {
+        Rendered r = Helm.HELM3.render("gcs-workload-identity");
+        assertThat(r.all(ServiceAccount.class)).allSatisfy(sa -> assertThat(sa.getMetadata().getAnnotations())
+                .containsEntry("iam.gke.io/gcp-service-account", "etcd-ops@acme-prod.iam.gserviceaccount.com"));
+        for (CronJob c : r.all(CronJob.class)) {
+            assertThat(Rendered.pod(c).getNodeSelector()).containsEntry("iam.gke.io/gke-metadata-server-enabled", "true");
+            assertThat(Rendered.envNames(Rendered.main(c))).doesNotContain("GOOGLE_APPLICATION_CREDENTIALS");
+        }
+        assertThat(Rendered.env(Rendered.main(r.cronJob("backup")), "ETCDCTL_ENDPOINTS"))
+                .startsWith("http://etcd-0.etcd.etcd.svc.cluster.local:2379,");
+    }
+
+    @Test
+    void gcsWithAKeySecret() {
+        Rendered r = Helm.HELM3.render(List.of(Project.valuesFile("gcs-workload-identity")),
+                Map.of("store.credentials.gcsKeySecret", "gcs-key"));
+        Container backup = Rendered.main(r.cronJob("backup"));
+        assertThat(Rendered.env(backup, "GOOGLE_APPLICATION_CREDENTIALS")).isEqualTo("/etcd-ops/gcs/key.json");
+        assertThat(volume(Rendered.pod(r.cronJob("backup")), "gcs-key").getSecret().getSecretName()).isEqualTo("gcs-key");
+    }
+
+    @Test
+    void azureWithWorkloadIdentity() {
+        Rendered r = Helm.HELM3.render("azure-workload-identity");
+        assertThat(r.all(ServiceAccount.class)).allSatisfy(sa -> assertThat(sa.getMetadata().getAnnotations())
+                .containsEntry("azure.workload.identity/client-id", "00000000-1111-2222-3333-444444444444"));
+        for (CronJob c : r.all(CronJob.class)) {
+            assertThat(c.getSpec().getJobTemplate().getSpec().getTemplate().getMetadata().getLabels())
+                    .as("the webhook injects the identity only into labelled pods")
+                    .containsEntry("azure.workload.identity/use", "true");
+        }
+        assertThat(Rendered.env(Rendered.main(r.cronJob("backup")), "ETCD_OPS_STORE")).isEqualTo("azblob://acmeetcdbackups/etcd/prod");
+    }
+
+    @Test
+    void tlsAndAuth() {
+        Rendered r = Helm.HELM3.render("tls-auth");
+        for (String job : List.of("backup", "health")) {
+            Container c = Rendered.main(r.cronJob(job));
+            PodSpec pod = Rendered.pod(r.cronJob(job));
+            assertThat(Rendered.env(c, "ETCDCTL_ENDPOINTS")).startsWith("https://etcd-0.etcd-headless.etcd.svc.cluster.local:2379,");
+            assertThat(Rendered.env(c, "ETCDCTL_CACERT")).isEqualTo("/etcd-ops/tls/ca.crt");
+            assertThat(Rendered.env(c, "ETCDCTL_CERT")).isEqualTo("/etcd-ops/tls/tls.crt");
+            assertThat(Rendered.env(c, "ETCDCTL_KEY")).isEqualTo("/etcd-ops/tls/tls.key");
+            assertThat(Rendered.env(c, "ETCDCTL_USER")).isEqualTo("backup");
+            assertThat(Rendered.env(c, "ETCD_OPS_PASSWORD_FILE")).isEqualTo("/etcd-ops/auth/password");
+            assertThat(Rendered.envNames(c)).as("the password never sits in an env var").doesNotContain("ETCDCTL_PASSWORD");
+            assertThat(volume(pod, "etcd-tls").getSecret().getSecretName()).isEqualTo("etcd-client-tls");
+            assertThat(volume(pod, "etcd-auth").getSecret().getSecretName()).isEqualTo("etcd-backup-user");
+            assertThat(volume(pod, "etcd-auth").getSecret().getDefaultMode()).isEqualTo(0440);
+            assertThat(c.getEnvFrom()).singleElement().satisfies(e -> assertThat(e.getSecretRef().getName()).isEqualTo("etcd-ops-minio"));
+            assertThat(Rendered.env(c, "ETCD_OPS_S3_ENDPOINT")).isEqualTo("https://minio.storage.svc:9000");
+            assertThat(Rendered.env(c, "ETCD_OPS_S3_PATH_STYLE")).isEqualTo("true");
+        }
+        Container health = Rendered.main(r.cronJob("health"));
+        assertThat(Rendered.env(health, "ETCD_OPS_BACKUP_MAX_AGE")).isEqualTo("25h");
+        assertThat(Rendered.env(health, "ETCD_OPS_HEALTH_FORMAT")).isEqualTo("json");
+        assertThat(Rendered.envNames(Rendered.main(r.cronJob("restore")))).as("restore needs no etcd connection")
+                .doesNotContain("ETCDCTL_ENDPOINTS", "ETCDCTL_CACERT");
+    }
+
+    @Test
+    void everythingOn() {
+        Rendered r = Helm.HELM3.render("everything-on");
+        Container backup = Rendered.main(r.cronJob("backup"));
+        assertThat(Rendered.env(backup, "ETCD_OPS_STORE")).isEqualTo("file:///var/backups/etcd");
+        assertThat(backup.getVolumeMounts()).anySatisfy(m -> {
+            assertThat(m.getMountPath()).isEqualTo("/var/backups/etcd");
+            assertThat(volume(Rendered.pod(r.cronJob("backup")), m.getName()).getPersistentVolumeClaim().getClaimName()).isEqualTo("etcd-backups");
+        });
+        assertThat(Rendered.env(backup, "ETCD_OPS_CLUSTER_NAME")).isEqualTo("prod-eu");
+        assertThat(Rendered.env(backup, "ETCD_OPS_COMPRESSION")).isEqualTo("gzip");
+        assertThat(Rendered.env(backup, "ETCD_OPS_VERIFY")).isEqualTo("trailer");
+        assertThat(Rendered.env(backup, "ETCD_OPS_KEEP_WITHIN")).isEqualTo("48h");
+        assertThat(Rendered.env(backup, "ETCD_OPS_KEEP_MONTHLY")).isEqualTo("6");
+        assertThat(Rendered.env(backup, "ETCD_OPS_PUSHGATEWAY_URL")).isEqualTo("http://pushgateway.monitoring.svc:9091");
+        assertThat(Rendered.env(backup, "ETCD_OPS_LOG_LEVEL")).isEqualTo("debug");
+        assertThat(Rendered.env(backup, "ETCDCTL_DIAL_TIMEOUT")).isEqualTo("3s");
+        assertThat(Rendered.env(backup, "ETCDCTL_COMMAND_TIMEOUT")).isEqualTo("15s");
+        assertThat(Rendered.envNames(backup)).endsWith("JAVA_TOOL_OPTIONS", "ETCD_OPS_MEMBER");
+        assertThat(backup.getEnv().get(backup.getEnv().size() - 1).getValueFrom().getConfigMapKeyRef().getName()).isEqualTo("etcd-ops-backup");
+        assertThat(Rendered.pod(r.cronJob("backup")).getPriorityClassName()).isEqualTo("etcd-ops");
+        assertThat(Rendered.pod(r.cronJob("backup")).getImagePullSecrets()).extracting(s -> s.getName()).containsExactly("registry-creds");
+        assertThat(r.cronJob("backup").getMetadata().getLabels()).containsEntry("team", "platform");
+
+        Container restore = Rendered.main(r.cronJob("restore"));
+        assertThat(Rendered.env(restore, "ETCD_OPS_BEFORE")).isEqualTo("2026-11-24T08:00:00Z");
+        assertThat(volume(Rendered.pod(r.cronJob("restore")), "restore").getPersistentVolumeClaim().getClaimName()).isEqualTo("etcd-restore");
+
+        PodSpec drill = Rendered.pod(r.cronJob("drill"));
+        assertThat(drill.getInitContainers()).as("imageVolume: no copy step").isEmpty();
+        assertThat(volume(drill, "etcd-image").getImage().getReference()).isEqualTo("quay.io/coreos/etcd:v3.5.21");
+        assertThat(Rendered.main(r.cronJob("drill")).getArgs()).containsExactly("drill", "--etcdutl", "/etcd-image/usr/local/bin/etcdutl",
+                "--etcd", "/etcd-image/usr/local/bin/etcd", "--work-dir", "/etcd-ops/work");
+
+        Container health = Rendered.main(r.cronJob("health"));
+        assertThat(Rendered.env(health, "ETCD_OPS_HEALTH_FAIL_ON")).isEqualTo("warning");
+        assertThat(Rendered.env(health, "ETCD_OPS_QUOTA_BACKEND_BYTES")).isEqualTo("8GiB");
+        assertThat(Rendered.env(health, "ETCD_OPS_FRAGMENTATION_RATIO")).isEqualTo("0.4");
+        assertThat(Rendered.env(health, "ETCD_OPS_MAX_RAFT_LAG")).isEqualTo("500");
+        assertThat(Rendered.env(health, "ETCD_OPS_WAL_FSYNC_WARN")).isEqualTo("250ms");
+        assertThat(Rendered.env(health, "ETCD_OPS_LEADER_CHANGES_WARN")).isEqualTo("3");
+        assertThat(Rendered.env(health, "ETCD_OPS_DEFRAG")).isEqualTo("true");
+        assertThat(Rendered.envNames(health)).as("unset thresholds keep the CLI's defaults")
+                .doesNotContain("ETCD_OPS_QUOTA_WARN_RATIO", "ETCD_OPS_PEER_RTT_WARN", "ETCD_OPS_RECOVER_NOSPACE");
+
+        assertThat(Rendered.main(r.cronJob("replacer")).getImage()).isEqualTo("ghcr.io/etcd-ops/member-replacer:" + Project.version());
+        assertThat(Rendered.main(r.cronJob("upgrade")).getImage()).isEqualTo("ghcr.io/etcd-ops/upgrader:" + Project.version());
+
+        var rule = r.generic("PrometheusRule");
+        assertThat(rule).singleElement().satisfies(p -> {
+            assertThat(p.getMetadata().getLabels()).containsEntry("release", "kube-prometheus-stack");
+            String text = Rendered.SERIALIZATION.asYaml(p.getAdditionalProperties().get("spec"));
+            assertThat(text).contains("alert: EtcdOpsBackupTooOld", "etcd_ops_backup_last_success_timestamp_seconds{job=\"etcd-ops-backup\", cluster=\"prod-eu\"}",
+                    "> 90000", "alert: EtcdOpsHealthCritical", "etcd_ops_health_status{job=\"etcd-ops-health\", cluster=\"prod-eu\"} >= 2",
+                    "alert: EtcdOpsRestoreDrillFailing", "team: platform");
+        });
+    }
+
+    @Test
+    void drillCopiesTheBinariesOfA34ImageWithEtcdctl() {
+        Rendered r = Helm.HELM3.render(List.of(Project.valuesFile("minimal")), Map.of("drill.enabled", "true",
+                "drill.etcdImage.repository", "docker.io/bitnami/etcd", "drill.etcdImage.tag", "3.4.23",
+                "drill.etcdBinaries.sourceDir", "/opt/bitnami/etcd/bin", "drill.etcdBinaries.restoreTool", "etcdctl"));
+        PodSpec pod = Rendered.pod(r.cronJob("drill"));
+        Container init = pod.getInitContainers().get(0);
+        assertThat(init.getCommand()).containsExactly("/bin/sh", "-c",
+                "set -e\nfor b in etcd etcdctl; do cp \"$ETCD_BIN_DIR/$b\" /etcd-bin/; done\nls -l /etcd-bin\n");
+        assertThat(Rendered.env(init, "ETCD_BIN_DIR")).isEqualTo("/opt/bitnami/etcd/bin");
+        assertThat(Rendered.main(r.cronJob("drill")).getArgs()).containsExactly("drill", "--etcdutl", "/etcd-bin/etcdctl",
+                "--etcd", "/etcd-bin/etcd", "--work-dir", "/etcd-ops/work");
+        assertThat(volume(pod, "etcd-bin").getEmptyDir()).isNotNull();
+        assertThat(Rendered.main(r.cronJob("drill")).getVolumeMounts()).anySatisfy(m -> {
+            assertThat(m.getName()).isEqualTo("etcd-bin");
+            assertThat(m.getReadOnly()).isTrue();
+        });
+    }
+}
