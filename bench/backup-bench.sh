@@ -61,6 +61,8 @@ measure() { # label cmd... -> prints "label seconds rss_mib"
 median() { sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
 
 JAR=backup-job/target/backup-job.jar
+# the JVM flags the images use (see charts / Jib config): small heap, serial GC
+JVM_OPTS=${JVM_OPTS:--XX:+UseSerialGC -Xmx128m}
 filled=0
 for size_mib in ${BENCH_SIZES:-256 1024}; do
   add=$(( (size_mib - filled) * 1024 * 1024 ))
@@ -74,10 +76,10 @@ for size_mib in ${BENCH_SIZES:-256 1024}; do
     measure a "$BIN/etcdctl" --endpoints "$FOLLOWER" snapshot save "$W/snap.db" >> "$W/results"
     rm -f "$W/snap.db"
     measure b bash -c "'$BIN/etcdctl' --endpoints '$FOLLOWER' snapshot save '$W/snap.db' >/dev/null && aws --endpoint-url http://127.0.0.1:$S3PORT s3 cp '$W/snap.db' s3://bench/plain/snap-$r.db --only-show-errors" >> "$W/results"
-    measure c java -jar "$JAR" --endpoints "$EP" --store s3://bench/etcd-ops --s3-endpoint http://127.0.0.1:$S3PORT --s3-path-style \
+    measure c java $JVM_OPTS -jar "$JAR" --endpoints "$EP" --store s3://bench/etcd-ops --s3-endpoint http://127.0.0.1:$S3PORT --s3-path-style \
       --compression zstd --verify full --spool-dir "$W" >> "$W/results"
-    measure d java -jar "$JAR" --endpoints "$EP" --store "file://$W/filestore" --compression none --verify full --spool-dir "$W" >> "$W/results"
-    measure start java -jar "$JAR" --endpoints "$EP" --store "file://$W/filestore" --dry-run >> "$W/results"
+    measure d java $JVM_OPTS -jar "$JAR" --endpoints "$EP" --store "file://$W/filestore" --compression none --verify full --spool-dir "$W" >> "$W/results"
+    measure start java $JVM_OPTS -jar "$JAR" --endpoints "$EP" --store "file://$W/filestore" --dry-run >> "$W/results"
   done
   for l in a b c d start; do
     printf '%s time %s s, peak RSS %s MiB\n' "$l" "$(awk -v l=$l '$1==l{print $2}' "$W/results" | median)" \

@@ -319,17 +319,20 @@ creating a file, so a read-only mount fails the restore. Switch the readers to f
 {{- end -}}
 
 {{/*
-The service-account token, mounted only into the etcd-ops container that talks to the Kubernetes API (never into
-init containers): the pod sets automountServiceAccountToken false and projects the same three files the kubelet
-would.
+The service-account token, for jobs that talk to the Kubernetes API (etcd-ops.rbacRules not empty), mounted only
+into the etcd-ops container (never into init containers): the pod sets automountServiceAccountToken false and
+projects the same three files the kubelet would. Call with (dict "root" $ "job" ...).
 */}}
 {{- define "etcd-ops.mounts.token" -}}
+{{- if include "etcd-ops.rbacRules" . }}
 - name: kube-api-access
   mountPath: /var/run/secrets/kubernetes.io/serviceaccount
   readOnly: true
+{{- end }}
 {{- end -}}
 
 {{- define "etcd-ops.volumes.token" -}}
+{{- if include "etcd-ops.rbacRules" . }}
 - name: kube-api-access
   projected:
     defaultMode: 0444
@@ -347,6 +350,7 @@ would.
             - path: namespace
               fieldRef:
                 fieldPath: metadata.namespace
+{{- end }}
 {{- end -}}
 
 {{/* Writable paths of every etcd-ops container (the root filesystem is read-only). */}}
@@ -505,10 +509,30 @@ containers:
     {{- end }}
     volumeMounts:
       {{- include "etcd-ops.mounts.writable" $root | nindent 6 }}
-      {{- include "etcd-ops.mounts.token" $root | nindent 6 }}
+      {{- include "etcd-ops.block" (dict "n" 6 "text" (include "etcd-ops.mounts.token" .)) }}
       {{- include "etcd-ops.block" (dict "n" 6 "text" (include "etcd-ops.mounts.etcd" $root)) }}
 volumes:
   {{- include "etcd-ops.volumes.writable" $root | nindent 2 }}
-  {{- include "etcd-ops.volumes.token" $root | nindent 2 }}
+  {{- include "etcd-ops.block" (dict "n" 2 "text" (include "etcd-ops.volumes.token" .)) }}
   {{- include "etcd-ops.block" (dict "n" 2 "text" (include "etcd-ops.volumes.etcd" $root)) }}
+{{- end -}}
+
+{{/*
+The Kubernetes API rules of a job, (dict "root" $ "job" "backup"); empty: the job does not use the API at all, gets
+no Role and no service-account token. Today only backup-job talks to Kubernetes: it writes Events about each run on
+the StatefulSet (core/v1 Events, create) and reads that one StatefulSet for its uid, so that `kubectl describe
+statefulset` lists them. restore-job fetch/drill, health-checker, member-replacer and upgrader (as far as the chart
+runs them) use only etcd and the store.
+*/}}
+{{- define "etcd-ops.rbacRules" -}}
+{{- $sts := .root.Values.target.statefulSet -}}
+{{- if eq .job "backup" -}}
+- apiGroups: [""]
+  resources: [events]
+  verbs: [create]
+- apiGroups: [apps]
+  resources: [statefulsets]
+  resourceNames: [{{ $sts | quote }}]
+  verbs: [get]
+{{- end -}}
 {{- end -}}

@@ -25,6 +25,14 @@ public final class FetchCommand extends JobCommand {
     Path out;
 
 
+    @Option(names = "--room-in", paramLabel = "DIR", defaultValue = "${env:ETCD_OPS_ROOM_IN}",
+            description = "After fetching, require free space for a restored copy in DIR (a member's volume); exit 3 if short.")
+    Path roomIn;
+
+    @Option(names = "--discard-old-data", defaultValue = "false",
+            description = "With --room-in: if the volume is short of space, delete its old member data instead of refusing. Destructive.")
+    boolean discardOldData;
+
     public FetchCommand() {
         super("restore-job fetch");
     }
@@ -35,6 +43,9 @@ public final class FetchCommand extends JobCommand {
             throw JobException.usage("--out " + out + " is a directory; name a file");
         }
         SnapshotSourceOptions.LocalSnapshot s = source.resolve(out);
+        if (roomIn != null) {
+            VolumeRoom.ensure(roomIn, Files.size(out), discardOldData, report);
+        }
         report.put("snapshot-uri", s.uri()).put("snapshot-name", s.name()).put("revision", s.contents().effectiveRevision())
                 .put("key-count", s.contents().liveKeys()).put("file", out.toString()).put("size-bytes", Files.size(out))
                 .put("verification", s.fromManifest() ? "manifest, sha256, trailer, bbolt"

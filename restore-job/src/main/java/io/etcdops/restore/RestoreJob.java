@@ -10,10 +10,11 @@ import java.util.concurrent.Callable;
 
 /** restore-job: list, fetch and restore etcd snapshots; prove backups restorable with `drill`. */
 @Command(name = "restore-job", mixinStandardHelpOptions = true, versionProvider = ToolVersion.class,
-        description = {"One-shot etcd restore. Subcommands: list, fetch, local, drill.",
+        description = {"One-shot etcd restore. Subcommands: list, fetch, local, kubernetes, drill.",
                 "Every mode is Kubernetes-safe by default (new cluster token, --bump-revision 1000000000 --mark-compacted) "
                         + "and never deletes existing data: it is moved aside to <dir>.bak-<timestamp>."},
-        subcommands = {ListSnapshotsCommand.class, FetchCommand.class, LocalRestoreCommand.class, DrillCommand.class},
+        subcommands = {ListSnapshotsCommand.class, FetchCommand.class, LocalRestoreCommand.class, KubernetesRestoreCommand.class,
+                DrillCommand.class, SwapCommand.class},
         footer = {"%nEnvironment variables: each option names its variable (ETCD_OPS_*, and etcd's own ETCD_* names for "
                 + "the member flags).", "%nExit codes:", "  0  done", "  1  operation failed", "  2  usage or configuration error",
                 "  3  refused for safety (data dir in use, no room)", "  4  verification failed (corrupt snapshot, wrong key)"})
@@ -25,6 +26,6 @@ public final class RestoreJob implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        throw JobException.usage("choose a subcommand: list, fetch, local or drill (restore-job --help)");
+        throw JobException.usage("choose a subcommand: list, fetch, local, kubernetes or drill (restore-job --help)");
     }
 }

@@ -7,6 +7,7 @@ import io.etcd.jetcd.cluster.Member;
 import io.etcd.jetcd.cluster.MemberListResponse;
 import io.etcd.jetcd.maintenance.AlarmMember;
 import io.etcd.jetcd.maintenance.StatusResponse;
+import io.etcdops.core.kube.EndpointResolver;
 import io.etcdops.core.runtime.JobException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,15 +31,25 @@ public final class EtcdSession implements AutoCloseable {
 
     private final EtcdConnectionConfig config;
     private final Client client;
+    private final EndpointResolver resolver;
 
-    private EtcdSession(EtcdConnectionConfig config, Client client) {
+    private EtcdSession(EtcdConnectionConfig config, Client client, EndpointResolver resolver) {
         this.config = config;
         this.client = client;
+        this.resolver = resolver;
     }
 
     public static EtcdSession open(EtcdConnectionConfig config) {
+        return open(config, EndpointResolver.IDENTITY);
+    }
+
+    /**
+     * @param resolver maps the client URLs members advertise (per-pod DNS names in Kubernetes) to URLs this process
+     *                 can dial; {@link EndpointResolver#IDENTITY} in production
+     */
+    public static EtcdSession open(EtcdConnectionConfig config, EndpointResolver resolver) {
         Client client = buildClient(config, config.endpoints());
-        EtcdSession session = new EtcdSession(config, client);
+        EtcdSession session = new EtcdSession(config, client, resolver);
         try {
             session.memberList();
         } catch (JobException e) {
@@ -123,11 +134,12 @@ public final class EtcdSession implements AutoCloseable {
      */
     public URI preferredEndpoint(MemberInfo member) {
         for (URI u : member.clientUrls()) {
-            if (config.endpoints().contains(u)) {
-                return u;
+            URI r = resolver.resolve(u);
+            if (config.endpoints().contains(r)) {
+                return r;
             }
         }
-        return member.clientUrls().get(0);
+        return resolver.resolve(member.clientUrls().get(0));
     }
 
     /** Member list, every member's status (in parallel), alarms. */

@@ -46,6 +46,27 @@ public class StoreCliOptions {
             description = "Parts uploaded at once (env ETCD_OPS_UPLOAD_PARALLELISM; default ${DEFAULT-VALUE}).")
     int parallelism;
 
+    /** These options as command-line arguments, to hand the same store to another process (a restore pod). */
+    public java.util.List<String> toArgs() {
+        java.util.List<String> a = new java.util.ArrayList<>();
+        addIf(a, "--store", store);
+        addIf(a, "--s3-endpoint", s3Endpoint);
+        if (s3PathStyle) {
+            a.add("--s3-path-style");
+        }
+        addIf(a, "--s3-region", s3Region);
+        addIf(a, "--gcs-endpoint", gcsEndpoint);
+        addIf(a, "--azure-endpoint", azureEndpoint);
+        return a;
+    }
+
+    private static void addIf(java.util.List<String> a, String flag, String value) {
+        if (value != null && !value.isBlank()) {
+            a.add(flag);
+            a.add(value.trim());
+        }
+    }
+
     public StoreLocation location() {
         return StoreLocation.parse(store);
     }

@@ -1,0 +1,66 @@
+package io.etcdops.restore;
+
+import io.etcdops.core.runtime.JobCommand;
+import io.etcdops.core.runtime.JobException;
+import io.etcdops.core.runtime.JobReport;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/**
+ * `swap`: the last step of a Kubernetes restore pod. On the member's own volume, moves the old {@code member/} dir of
+ * the data dir aside to {@code <volume>/.etcd-ops-bak-<stamp>/} and the restored one (written by etcdutl into
+ * {@code <volume>/.etcd-ops-restoring-<stamp>/}) into place. Renames on one volume: no copy, nothing deleted.
+ * Idempotent: a retried pod finds the swap done and succeeds.
+ */
+@Command(name = "swap", mixinStandardHelpOptions = true, hidden = true,
+        description = "Inside a restore pod: put the restored member data in place, old data moved aside (never deleted).")
+public final class SwapCommand extends JobCommand {
+
+    @Option(names = "--data-dir", required = true, paramLabel = "DIR", description = "The member's data dir on the mounted volume.")
+    Path dataDir;
+
+    @Option(names = "--volume", required = true, paramLabel = "DIR", description = "Where the member's volume is mounted.")
+    Path volume;
+
+    @Option(names = "--stamp", required = true, paramLabel = "STAMP", description = "The restore run's stamp.")
+    String stamp;
+
+    public SwapCommand() {
+        super("restore-job swap");
+    }
+
+    public static Path staging(Path volume, String stamp) {
+        return volume.resolve(".etcd-ops-restoring-" + stamp);
+    }
+
+    public static Path backup(Path volume, String stamp) {
+        return volume.resolve(".etcd-ops-bak-" + stamp);
+    }
+
+    @Override
+    protected void run(JobReport report) throws Exception {
+        Path staged = staging(volume, stamp).resolve("member");
+        Path current = dataDir.resolve("member");
+        Path aside = backup(volume, stamp);
+        if (!Files.isDirectory(staged)) {
+            if (Files.isDirectory(current) && Files.isDirectory(aside)) {
+                report.put("swap", "already done");
+                return;
+            }
+            throw JobException.failed("nothing restored at " + staged + " (did the etcdutl step run?)");
+        }
+        if (Files.exists(current)) {
+            Files.createDirectories(aside);
+            Files.move(current, aside.resolve("member"), StandardCopyOption.ATOMIC_MOVE);
+            report.put("moved-aside", aside.resolve("member").toString());
+        }
+        Files.createDirectories(dataDir);
+        Files.move(staged, current, StandardCopyOption.ATOMIC_MOVE);
+        Files.deleteIfExists(staging(volume, stamp));
+        report.put("data-dir", dataDir.toString());
+    }
+}
