@@ -147,7 +147,7 @@ Client URLs: target.endpoints, else one per StatefulSet pod through the headless
 {{- end }}
 {{- end -}}
 
-{{/* env: the snapshot store and encryption key. */}}
+{{/* env: the snapshot store. */}}
 {{- define "etcd-ops.env.store" -}}
 {{- $s := .Values.store -}}
 - name: ETCD_OPS_STORE
@@ -190,6 +190,10 @@ Client URLs: target.endpoints, else one per StatefulSet pod through the headless
 - name: GOOGLE_APPLICATION_CREDENTIALS
   value: /etcd-ops/gcs/{{ $s.credentials.gcsKeySecretKey }}
 {{- end }}
+{{- end -}}
+
+{{/* env: the encryption key file, for the jobs that write or read snapshot contents (not health). */}}
+{{- define "etcd-ops.env.encryption" -}}
 {{- if .Values.encryption.secretName }}
 - name: ETCD_OPS_ENCRYPTION_KEY_FILE
   value: /etcd-ops/encryption/{{ .Values.encryption.key }}
@@ -280,11 +284,14 @@ creating a file, so a read-only mount fails the restore. Switch the readers to f
   mountPath: /etcd-ops/gcs
   readOnly: true
 {{- end }}
+{{- end }}
+{{- end -}}
+
+{{- define "etcd-ops.mounts.encryption" -}}
 {{- if .Values.encryption.secretName }}
 - name: encryption-key
   mountPath: /etcd-ops/encryption
   readOnly: true
-{{- end }}
 {{- end }}
 {{- end -}}
 
@@ -305,6 +312,9 @@ creating a file, so a read-only mount fails the restore. Switch the readers to f
         path: {{ .gcsKeySecretKey }}
 {{- end }}
 {{- end }}
+{{- end -}}
+
+{{- define "etcd-ops.volumes.encryption" -}}
 {{- with .Values.encryption }}
 {{- if .secretName }}
 - name: encryption-key

@@ -65,6 +65,7 @@ class ChartDocsTest {
         assertThat(notInSchema).as("values without a schema").isEmpty();
         List<String> notInValues = new ArrayList<>();
         schemaPaths("", schema, notInValues, keys);
+        notInValues.removeIf(k -> documented.stream().anyMatch(d -> k.startsWith(d + ".")));
         assertThat(notInValues).as("schema properties values.yaml does not have").isEmpty();
         assertThat(schema.get("additionalProperties")).isEqualTo(false);
     }

@@ -61,9 +61,9 @@ class ExamplesOutputFilesIT {
                 List<String> args = s.args().stream().map(a -> localize(a, local, out)).toList();
                 assertThat(String.join(" ", args)).as(s.id() + ": every parameter mapped").doesNotContain("{{");
                 JobProcess.Result r = job.run(args.toArray(String[]::new));
-                if (image.equals("upgrader") && r.exitCode() == 1 && r.stderr().contains("not implemented yet")) {
+                if (image.equals("upgrader") && r.exitCode() == 1 && JobCli.help(image, List.of()).contains("not implemented yet")) {
                     // the placeholder: the workflow's defaults cover every output it reads
-                    assertThat(s.outputParameters()).allSatisfy(p -> assertThat((Map<?, ?>) p.get("valueFrom")).containsKey("default"));
+                    assertThat(s.outputParameters()).allSatisfy(p -> assertThat(((Map<?, ?>) p.get("valueFrom")).containsKey("default")).isTrue());
                     continue;
                 }
                 assertThat(r.exitCode()).as(s.id() + "\n" + r).isZero();

@@ -53,6 +53,8 @@ final class RestorePodSpec {
                 "--initial-cluster", initialCluster, "--initial-cluster-token", s.token(),
                 "--initial-advertise-peer-urls", t.peerUrl(ordinal).toString(),
                 "--data-dir", SwapCommand.staging(java.nio.file.Path.of(volume), s.stamp()).toString()));
+        t.data().walDir().ifPresent(w -> restore.addAll(List.of("--wal-dir",
+                SwapCommand.staging(java.nio.file.Path.of(volume), s.stamp()).resolve("wal").toString())));
         if (s.bumpRevision() > 0) {
             restore.addAll(List.of("--bump-revision", String.valueOf(s.bumpRevision()), "--mark-compacted"));
         }
@@ -65,8 +67,9 @@ final class RestorePodSpec {
                 .addNewEnv().withName("ETCDCTL_API").withValue("3").endEnv()
                 .addNewVolumeMount().withName("work").withMountPath(WORK).endVolumeMount()
                 .addNewVolumeMount().withName("data").withMountPath(volume).endVolumeMount().build();
-        Container swapC = new ContainerBuilder().withName("swap").withImage(s.restoreImage())
-                .withArgs("swap", "--data-dir", t.data().dataDir(), "--volume", volume, "--stamp", s.stamp())
+        List<String> swap = new ArrayList<>(List.of("swap", "--data-dir", t.data().dataDir(), "--volume", volume, "--stamp", s.stamp()));
+        t.data().walDir().ifPresent(w -> swap.addAll(List.of("--wal-dir", w)));
+        Container swapC = new ContainerBuilder().withName("swap").withImage(s.restoreImage()).withArgs(swap)
                 .addNewVolumeMount().withName("data").withMountPath(volume).endVolumeMount().build();
         return new PodBuilder().withNewMetadata().withName(podName(t, ordinal)).withNamespace(t.namespace())
                 .addToLabels("app.kubernetes.io/managed-by", "etcd-ops").addToLabels(RUN_LABEL, s.runId()).endMetadata()

@@ -26,6 +26,9 @@ public final class SwapCommand extends JobCommand {
     @Option(names = "--volume", required = true, paramLabel = "DIR", description = "Where the member's volume is mounted.")
     Path volume;
 
+    @Option(names = "--wal-dir", paramLabel = "DIR", description = "The member's dedicated WAL dir, if it has one.")
+    Path walDir;
+
     @Option(names = "--stamp", required = true, paramLabel = "STAMP", description = "The restore run's stamp.")
     String stamp;
 
@@ -46,6 +49,17 @@ public final class SwapCommand extends JobCommand {
         Path staged = staging(volume, stamp).resolve("member");
         Path current = dataDir.resolve("member");
         Path aside = backup(volume, stamp);
+        Path stagedWal = staging(volume, stamp).resolve("wal");
+        if (walDir != null && Files.isDirectory(stagedWal)) {
+            // a dedicated WAL dir must be swapped too: etcd would replay the old WAL on top of the restored db
+            Files.createDirectories(aside);
+            if (Files.exists(walDir)) {
+                Files.move(walDir, aside.resolve("wal"), StandardCopyOption.ATOMIC_MOVE);
+            }
+            Files.createDirectories(walDir.toAbsolutePath().getParent());
+            Files.move(stagedWal, walDir, StandardCopyOption.ATOMIC_MOVE);
+            report.put("wal-dir", walDir.toString());
+        }
         if (!Files.isDirectory(staged)) {
             if (Files.isDirectory(current) && Files.isDirectory(aside)) {
                 report.put("swap", "already done");

@@ -26,7 +26,10 @@ import java.util.concurrent.TimeUnit;
  * one writer per member and one endpoint-rotating writer write continuously. Prints one line per run and a summary;
  * bench/health-defrag.sh runs it (see bench/RESULTS.md).
  *
- * <p>Arguments: version liveMiB fragMiB repetitions healthCheckerJar
+ * <p>Arguments: version liveMiB fragMiB repetitions healthCheckerJar [resultsFile [methods]], methods a comma list of
+ * etcdctl-loop (members in list order, etcdctl's default 5 s timeout), health-checker, etcdctl-leader-last (followers
+ * first, leader last in place, 120 s timeout) and etcdctl-move-leader (followers first, then move leadership to a
+ * defragmented follower, then the old leader; 120 s timeout).
  */
 public final class DefragBench {
 
@@ -37,18 +40,25 @@ public final class DefragBench {
         int reps = Integer.parseInt(args[3]);
         Path jar = Path.of(args[4]);
         List<String> lines = new ArrayList<>();
+        List<String> methods = args.length > 6 ? List.of(args[6].split(",")) : List.of("etcdctl-loop", "health-checker");
         try (EtcdCluster c = EtcdCluster.start(EtcdClusterSpec.of(version, 3)); Client client = c.client()) {
             long t0 = System.nanoTime();
             DataFiller.fill(client, liveMib << 20, 16 * 1024);
             // DataFiller writes /registry/pods/...: move the live set aside so the fragmenting data can be deleted alone
             System.err.printf("live data %d MiB written in %.1fs%n", liveMib, (System.nanoTime() - t0) / 1e9);
             for (int rep = 1; rep <= reps; rep++) {
-                for (String method : List.of("etcdctl-loop", "health-checker")) {
+                for (String method : methods) {
                     fragment(c, client, fragMib);
                     String sizes = sizes(c, client);
                     Writers w = Writers.start(c);
                     long start = System.nanoTime();
-                    String detail = method.equals("etcdctl-loop") ? etcdctlLoop(c) : healthChecker(c, jar);
+                    String detail = switch (method) {
+                        case "etcdctl-loop" -> etcdctlLoop(c);
+                        case "health-checker" -> healthChecker(c, jar);
+                        case "etcdctl-leader-last" -> etcdctlLeaderLast(c, client, false);
+                        case "etcdctl-move-leader" -> etcdctlLeaderLast(c, client, true);
+                        default -> throw new IllegalArgumentException("unknown method " + method);
+                    };
                     double seconds = (System.nanoTime() - start) / 1e9;
                     Thread.sleep(1000); // let a stalled writer finish its put
                     Writers.Result r = w.stop();
@@ -114,6 +124,41 @@ public final class DefragBench {
         return "members[" + String.join(", ", parts) + "]";
     }
 
+    /** Followers first, then the leader; with {@code moveLeader} leadership goes to a defragmented follower first. */
+    static String etcdctlLeaderLast(EtcdCluster c, Client client, boolean moveLeader) throws Exception {
+        EtcdMember leader = null;
+        List<EtcdMember> followers = new ArrayList<>();
+        for (EtcdMember m : c.members()) {
+            StatusResponse s = client.getMaintenanceClient().statusMember(m.clientUrl()).get(30, TimeUnit.SECONDS);
+            if (s.getLeader() == s.getHeader().getMemberId()) {
+                leader = m;
+            } else {
+                followers.add(m);
+            }
+        }
+        List<String> parts = new ArrayList<>();
+        for (EtcdMember m : followers) {
+            parts.add(etcdctl(m, m.name(), "--command-timeout", "120s", "defrag"));
+        }
+        if (moveLeader) {
+            long target = client.getMaintenanceClient().statusMember(followers.get(0).clientUrl()).get(30, TimeUnit.SECONDS)
+                    .getHeader().getMemberId();
+            parts.add(etcdctl(leader, "move-leader", "--command-timeout", "30s", "move-leader", Long.toHexString(target)));
+        }
+        parts.add(etcdctl(leader, leader.name() + (moveLeader ? "(old leader)" : "*"), "--command-timeout", "120s", "defrag"));
+        return "members[" + String.join(", ", parts) + "]";
+    }
+
+    private static String etcdctl(EtcdMember at, String label, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(at.binaries().etcdctl().toString(), "--endpoints", at.clientUrl()));
+        cmd.addAll(List.of(args));
+        long t = System.nanoTime();
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        int code = p.waitFor();
+        return String.format(Locale.ROOT, "%s %.1fs%s", label, (System.nanoTime() - t) / 1e9, code == 0 ? "" : " FAILED(" + firstLine(out) + ")");
+    }
+
     static String healthChecker(EtcdCluster c, Path jar) throws IOException, InterruptedException {
         Process p = new ProcessBuilder("java", "-jar", jar.toString(), "--endpoints", c.endpoints(), "--defrag",
                 "--fragmentation-min-size", "64MiB", "--fragmentation-ratio", "0.99", "--metrics", "off", "--no-hashkv", "--format", "json")
@@ -133,7 +178,8 @@ public final class DefragBench {
     }
 
     private static String firstLine(String s) {
-        String l = s.lines().filter(x -> x.contains("Error") || x.contains("error")).findFirst().orElse(s.lines().findFirst().orElse(""));
+        String l = s.lines().filter(x -> x.startsWith("Error")).findFirst()
+                .orElse(s.lines().filter(x -> x.contains("error")).findFirst().orElse(s.lines().findFirst().orElse("")));
         return l.length() > 120 ? l.substring(0, 120) : l;
     }
 

@@ -32,6 +32,7 @@ public final class JobProcess {
 
     private final String mainClass;
     private final Map<String, String> env = new HashMap<>();
+    private final List<String> jvmArgs = new ArrayList<>();
     private long timeoutSeconds = 300;
 
     private JobProcess(String mainClass) {
@@ -47,6 +48,12 @@ public final class JobProcess {
         return this;
     }
 
+    /** Extra JVM options, e.g. the Kubernetes simulation's hosts file ({@code KubeSimulation.jvmOptions()}). */
+    public JobProcess jvmArgs(List<String> args) {
+        jvmArgs.addAll(args);
+        return this;
+    }
+
     public JobProcess timeoutSeconds(long s) {
         this.timeoutSeconds = s;
         return this;
@@ -59,7 +66,9 @@ public final class JobProcess {
     /** Starts the job and returns at once (for tests that act while it runs). */
     public Running start(String... args) {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-cp", System.getProperty("java.class.path"), mainClass));
+                "-Xmx256m"));
+        cmd.addAll(jvmArgs);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().keySet().removeIf(k -> k.startsWith("ETCDCTL_") || k.startsWith("ETCD_OPS_") || k.startsWith("AWS_")

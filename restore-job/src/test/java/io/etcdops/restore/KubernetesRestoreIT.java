@@ -1,0 +1,103 @@
+package io.etcdops.restore;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcdops.backup.BackupJob;
+import io.etcdops.core.kube.ProgressRecord;
+import io.etcdops.testkit.etcd.EtcdBinaries;
+import io.etcdops.testkit.etcd.RestoredMember;
+import io.etcdops.testkit.jobs.JobProcess;
+import io.etcdops.testkit.kube.EtcdStatefulSets;
+import io.etcdops.testkit.kube.KubeSimulation;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * restore-job kubernetes through the simulation: the API is fabric8's CRUD mock, the StatefulSet controller and
+ * kubelet are testkit's, every etcd (members, and the etcdutl in the restore pods) is a real etcd 3.5.30 process, and
+ * the restore pods' fetch/swap containers run this module's real main class.
+ */
+class KubernetesRestoreIT {
+    private static final Duration UP = Duration.ofSeconds(120);
+
+    static JobProcess job(KubeSimulation sim, String main) {
+        return JobProcess.of(main).jvmArgs(sim.jvmOptions()).env("KUBERNETES_MASTER", sim.apiUrl())
+                .env("KUBERNETES_NAMESPACE", "default").env("KUBERNETES_AUTH_TRYKUBECONFIG", "false")
+                .env("KUBERNETES_AUTH_TRYSERVICEACCOUNT", "false").timeoutSeconds(600);
+    }
+
+    static String endpoints(KubeSimulation sim) {
+        return IntStream.range(0, 3).mapToObj(i -> sim.resolve(URI.create("http://etcd-" + i + ".etcd:2379")).toString())
+                .collect(Collectors.joining(","));
+    }
+
+    @Test
+    void restoresEveryMemberRefusesAHealthyClusterAndCleansUp(@TempDir Path tmp) throws Exception {
+        try (KubeSimulation sim = KubeSimulation.start()) {
+            sim.images().registerJvmMain("ghcr.io/etcd-ops/restore-job", RestoreJob.class.getName());
+            EtcdStatefulSets.flagStyle().version(EtcdBinaries.V3_5).objects().forEach(sim::apply);
+            sim.awaitStatefulSetReady("etcd", UP);
+            String eps = endpoints(sim);
+            try (Client c = Client.builder().endpoints(eps.split(",")).build()) {
+                for (int i = 0; i < 50; i++) {
+                    c.getKVClient().put(bytes("/registry/cm/" + i), bytes("v" + i)).get(10, TimeUnit.SECONDS);
+                }
+            }
+            RestoredMember.Dump atBackup = RestoredMember.dump(eps, null);
+            String store = "file://" + tmp.resolve("store");
+            JobProcess.Result b = JobProcess.of(BackupJob.class.getName()).jvmArgs(sim.jvmOptions()).env("ETCDCTL_ENDPOINTS", eps)
+                    .run("--store", store);
+            assertThat(b.exitCode()).as(b.toString()).isZero();
+            try (Client c = Client.builder().endpoints(eps.split(",")).build()) {
+                c.getKVClient().put(bytes("/registry/cm/after-backup"), bytes("lost by the restore")).get(10, TimeUnit.SECONDS);
+            }
+
+            String[] args = {"kubernetes", "--statefulset", "etcd", "--store", store, "--restore-image", "ghcr.io/etcd-ops/restore-job:test",
+                    "--timeout", "3m", "--work-dir", tmp.resolve("work").toString()};
+            JobProcess.Result refused = job(sim, RestoreJob.class.getName()).run(args);
+            assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(3);
+            assertThat(refused.stderr()).contains("is healthy");
+            assertThat(sim.client().apps().statefulSets().withName("etcd").get().getSpec().getReplicas()).isEqualTo(3);
+
+            JobProcess.Result r = job(sim, RestoreJob.class.getName()).run(concat(args, "--force", "--output-dir", tmp.resolve("out").toString()));
+            assertThat(r.exitCode()).as(r + "\n" + sim.describePods("etcd")).isZero();
+            assertThat(Long.parseLong(Files.readString(tmp.resolve("out/restored-revision")))).isGreaterThanOrEqualTo(atBackup.revision() + 1_000_000_000L);
+
+            sim.awaitStatefulSetReady("etcd", UP);
+            RestoredMember.Dump after = RestoredMember.dump(endpoints(sim), null);
+            assertThat(after.kvs()).isEqualTo(atBackup.kvs()).doesNotContainKey("/registry/cm/after-backup");
+            assertThat(sim.client().pods().withLabel("app.kubernetes.io/managed-by", "etcd-ops").list().getItems()).as("restore pods removed").isEmpty();
+            assertThat(sim.client().apps().statefulSets().withName("etcd").get().getMetadata().getAnnotations())
+                    .doesNotContainKey(ProgressRecord.ANNOTATION);
+            for (int i = 0; i < 3; i++) {
+                Path vol = sim.volumeDir("etcd-data-etcd-" + i).orElseThrow();
+                try (Stream<Path> s = Files.list(vol)) {
+                    assertThat(s.map(p -> p.getFileName().toString())).as("old data moved aside on volume " + i)
+                            .anyMatch(n -> n.startsWith(".etcd-ops-bak-"));
+                }
+            }
+        }
+    }
+
+    static ByteSequence bytes(String s) {
+        return ByteSequence.from(s, StandardCharsets.UTF_8);
+    }
+
+    static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+}
