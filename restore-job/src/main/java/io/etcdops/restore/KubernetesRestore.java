@@ -100,7 +100,7 @@ final class KubernetesRestore {
         ProgressRecord.Progress progress = prior.orElseGet(() -> ProgressRecord.Progress.start(OPERATION, runId(env), identity)
                 .with("snapshot", snap.name()).with("replicas", String.valueOf(replicas))
                 .with("token", "etcd-ops-restore-" + snap.name().replaceAll("[^A-Za-z0-9-]", "-").toLowerCase())
-                .with("stamp", stamp()));
+                .with("stamp", opts.stamp() != null ? opts.stamp() : stamp()));
         report.put("snapshot-uri", snap.uri()).put("snapshot-name", snap.name()).put("replicas", replicas)
                 .put("run-id", progress.runId()).put("resumed", prior.isPresent());
         progress = record.write(progress.withPhase("scaling-down"), identity);
@@ -120,9 +120,10 @@ final class KubernetesRestore {
                 client.pods().inNamespace(t.namespace()).withName(name).delete();
                 waitUntil(() -> client.pods().inNamespace(t.namespace()).withName(name).get() == null, "old restore pod " + name + " gone");
             }
-            client.pods().inNamespace(t.namespace()).resource(RestorePodSpec.build(t, i, settings)).create();
+            client.pods().inNamespace(t.namespace()).resource(RestorePodSpec.build(t, i, replicas, settings)).create();
             LOG.info("started restore pod {} for member {}", name, t.podName(i));
         }
+        report.put("restored-this-run", todo.stream().map(t::podName).toList());
         List<String> failures = new ArrayList<>();
         for (int i : todo) {
             Pod done = waitForPod(client, t, RestorePodSpec.podName(t, i));
@@ -271,7 +272,7 @@ final class KubernetesRestore {
         steps.add("record progress on StatefulSet " + t.name() + " (replicas " + replicas + ", snapshot " + snap.name() + ")");
         steps.add("scale StatefulSet " + t.name() + " to 0 and wait for its pods to go");
         for (int i = 0; i < replicas; i++) {
-            Pod pod = RestorePodSpec.build(t, i, s);
+            Pod pod = RestorePodSpec.build(t, i, replicas, s);
             steps.add("pod " + pod.getMetadata().getName() + " on claim " + t.dataClaimName(i) + ": "
                     + pod.getSpec().getInitContainers().stream().map(c -> c.getName() + " " + String.join(" ", c.getArgs())).toList()
                     + " then swap");

@@ -58,6 +58,10 @@ public final class KubernetesRestoreCommand extends JobCommand {
             description = "Names this restore across retries (default: the Kubernetes Job's name, else generated).")
     String runId;
 
+    @Option(names = "--stamp", paramLabel = "STAMP", defaultValue = "${env:ETCD_OPS_RESTORE_STAMP}",
+            description = "Suffix of the .etcd-ops-restoring-/.etcd-ops-bak- dirs on the volumes (default: the start time, UTC).")
+    String stamp;
+
     @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "${env:ETCD_OPS_TIMEOUT:-30m}",
             description = "Give up waiting on pods and health after this long (default ${DEFAULT-VALUE}).")
     String timeout;
@@ -127,6 +131,10 @@ public final class KubernetesRestoreCommand extends JobCommand {
 
     Path workDir() {
         return workDir == null ? Path.of(System.getProperty("java.io.tmpdir")) : workDir;
+    }
+
+    String stamp() {
+        return stamp == null || stamp.isBlank() ? null : stamp;
     }
 
     boolean dryRun() {

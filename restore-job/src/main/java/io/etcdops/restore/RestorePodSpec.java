@@ -37,7 +37,7 @@ final class RestorePodSpec {
         return t.name() + "-restore-" + ordinal;
     }
 
-    static Pod build(StatefulSetTarget t, int ordinal, Settings s) {
+    static Pod build(StatefulSetTarget t, int ordinal, int replicas, Settings s) {
         String volume = t.data().mountPath();
         String claim = t.dataClaimName(ordinal);
         List<String> fetch = new ArrayList<>(List.of("fetch"));
@@ -46,7 +46,7 @@ final class RestorePodSpec {
         if (s.discardOldData()) {
             fetch.add("--discard-old-data");
         }
-        String initialCluster = IntStream.range(0, t.replicas()).mapToObj(i -> t.podName(i) + "=" + t.peerUrl(i))
+        String initialCluster = IntStream.range(0, replicas).mapToObj(i -> t.podName(i) + "=" + t.peerUrl(i))
                 .collect(Collectors.joining(","));
         boolean v34 = t.requireImageVersion().startsWith("3.4.");
         List<String> restore = new ArrayList<>(List.of("snapshot", "restore", WORK + "/snapshot.db", "--name", t.podName(ordinal),

@@ -91,6 +91,52 @@ class KubernetesRestoreIT {
         }
     }
 
+    @Test
+    void aFailedMemberStopsTheRestoreAtZeroReplicasAndTheRerunResumesOnlyThatMember(@TempDir Path tmp) throws Exception {
+        try (KubeSimulation sim = KubeSimulation.start()) {
+            sim.images().registerJvmMain("ghcr.io/etcd-ops/restore-job", RestoreJob.class.getName());
+            EtcdStatefulSets.flagStyle().version(EtcdBinaries.V3_5).objects().forEach(sim::apply);
+            sim.awaitStatefulSetReady("etcd", UP);
+            String eps = endpoints(sim);
+            try (Client c = Client.builder().endpoints(eps.split(",")).build()) {
+                for (int i = 0; i < 20; i++) {
+                    c.getKVClient().put(bytes("/registry/cm/" + i), bytes("v" + i)).get(10, TimeUnit.SECONDS);
+                }
+            }
+            RestoredMember.Dump atBackup = RestoredMember.dump(eps, null);
+            String store = "file://" + tmp.resolve("store");
+            assertThat(JobProcess.of(BackupJob.class.getName()).jvmArgs(sim.jvmOptions()).env("ETCDCTL_ENDPOINTS", eps)
+                    .run("--store", store).exitCode()).isZero();
+            // Break member 1's restore: a plain file where etcdutl must create its staging dir.
+            Path vol1 = sim.volumeDir("etcd-data-etcd-1").orElseThrow();
+            Path blocker = vol1.resolve(".etcd-ops-restoring-s1");
+            Files.writeString(blocker, "in the way");
+            Path member1 = vol1.resolve("member");
+            long filesBefore;
+            try (Stream<Path> s = Files.walk(member1)) {
+                filesBefore = s.count();
+            }
+            String[] args = {"kubernetes", "--statefulset", "etcd", "--store", store, "--restore-image", "ghcr.io/etcd-ops/restore-job:test",
+                    "--timeout", "3m", "--force", "--stamp", "s1", "--work-dir", tmp.resolve("work").toString()};
+            JobProcess.Result failed = job(sim, RestoreJob.class.getName()).run(args);
+            assertThat(failed.exitCode()).as(failed.toString()).isEqualTo(1);
+            assertThat(failed.stderr()).contains("etcd-restore-1").contains("stays at 0 replicas");
+            assertThat(sim.client().apps().statefulSets().withName("etcd").get().getSpec().getReplicas()).isZero();
+            try (Stream<Path> s = Files.walk(member1)) {
+                assertThat(s.count()).as("member 1's old data intact").isEqualTo(filesBefore);
+            }
+            assertThat(sim.client().apps().statefulSets().withName("etcd").get().getMetadata().getAnnotations().get(ProgressRecord.ANNOTATION))
+                    .contains("member-0").contains("member-2").doesNotContain("member-1");
+
+            Files.delete(blocker);
+            JobProcess.Result resumed = job(sim, RestoreJob.class.getName()).run(args);
+            assertThat(resumed.exitCode()).as(resumed + "\n" + sim.logs("etcd-restore-1", "restore")).isZero();
+            assertThat(resumed.reportLine()).contains("\"resumed\":true").contains("\"restored-this-run\":[\"etcd-1\"]");
+            sim.awaitStatefulSetReady("etcd", UP);
+            assertThat(RestoredMember.dump(endpoints(sim), null).kvs()).isEqualTo(atBackup.kvs());
+        }
+    }
+
     static ByteSequence bytes(String s) {
         return ByteSequence.from(s, StandardCharsets.UTF_8);
     }

@@ -22,7 +22,7 @@ import java.util.Set;
 
 /**
  * Defragments members one at a time, followers first and the leader last, in place. Leadership is not moved first:
- * measured on etcd 3.5.30 (issue 6), moving it did not shorten the longest client stall and dropped 1-2 writes.
+ * measured on etcd 3.5.30 (bench/RESULTS.md), moving it did not shorten the longest client stall and dropped writes.
  * Before every member it takes a fresh view and stops (refused) unless every member is serving and
  * caught up, no CORRUPT alarm is active and the cluster keeps quorum without this member
  * ({@link Quorum#survivesLosing(int)}). After every member it waits until that member serves again and has caught

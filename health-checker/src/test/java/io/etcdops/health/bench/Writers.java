@@ -34,6 +34,7 @@ final class Writers {
 
         Writer(EtcdCluster cluster, List<String> endpoints, boolean rotate, String name) {
             super(name);
+            setDaemon(true); // a crashed benchmark must not be kept alive by its writers
             this.cluster = cluster;
             this.endpoints = endpoints;
             this.rotate = rotate;
