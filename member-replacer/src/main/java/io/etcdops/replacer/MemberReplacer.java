@@ -109,8 +109,10 @@ public final class MemberReplacer extends JobCommand {
             try {
                 outcome = new MemberReplacement(client, EndpointResolver.IDENTITY, settings, ns, target.statefulSet,
                         target.toOverrides(), env.identity(), StepListener.NONE).run(report);
+                report.put("outcome", outcome.name().toLowerCase().replace('_', '-'));
             } finally {
-                settings.pushgatewayUrl().ifPresent(url -> pushMetrics(url, ns, report, started));
+                MemberReplacement.Outcome o = outcome;
+                settings.pushgatewayUrl().ifPresent(url -> pushMetrics(url, ns, report, started, o));
             }
         }
     }
@@ -137,11 +139,11 @@ public final class MemberReplacer extends JobCommand {
         }
     }
 
-    private void pushMetrics(String url, String ns, JobReport report, Instant started) {
+    private void pushMetrics(String url, String ns, JobReport report, Instant started, MemberReplacement.Outcome outcome) {
         Map<String, Number> g = new LinkedHashMap<>();
         Object unhealthy = report.get("unhealthy");
         g.put("etcd_ops_member_replacer_unhealthy_members", unhealthy instanceof Map<?, ?> m ? m.size() : 0);
-        boolean replaced = "replace".equals(report.get("decision")) && !dryRun && report.get("new-member-id") != null;
+        boolean replaced = outcome == MemberReplacement.Outcome.REPLACED;
         g.put("etcd_ops_member_replacer_replaced", replaced ? 1 : 0);
         g.put("etcd_ops_member_replacer_last_run_timestamp_seconds", started.getEpochSecond());
         if (replaced) {

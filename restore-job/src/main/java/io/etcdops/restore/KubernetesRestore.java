@@ -218,7 +218,9 @@ final class KubernetesRestore {
 
     private void verify(StatefulSetTarget t, SnapshotSourceOptions.LocalSnapshot snap, int replicas) throws Exception {
         EtcdConnectionConfig base = opts.etcd().toConfig();
-        EtcdConnectionConfig c = new EtcdConnectionConfig(t.clientEndpoints(), base.caCert(), base.clientCert(), base.clientKey(),
+        // the StatefulSet may have been at 0 replicas when discovered (a resumed run): use the recorded member count
+        List<java.net.URI> endpoints = IntStream.range(0, replicas).mapToObj(t::clientUrl).toList();
+        EtcdConnectionConfig c = new EtcdConnectionConfig(endpoints, base.caCert(), base.clientCert(), base.clientKey(),
                 base.user(), base.password(), Duration.ofSeconds(2), Duration.ofSeconds(5));
         long deadline = System.nanoTime() + opts.timeout().toNanos();
         String last = "";

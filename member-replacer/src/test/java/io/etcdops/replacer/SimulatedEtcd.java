@@ -1,0 +1,204 @@
+package io.etcdops.replacer;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.options.GetOption;
+import io.etcdops.core.etcd.EtcdConnectionConfig;
+import io.etcdops.core.kube.TargetOverrides;
+import io.etcdops.core.runtime.JobReport;
+import io.etcdops.testkit.kube.EtcdStatefulSets;
+import io.etcdops.testkit.kube.KubeSimulation;
+import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * An etcd StatefulSet (etcd's docs, flag style, {@code --initial-cluster-state=new}) running real etcd in testkit's
+ * Kubernetes simulation, with what the replacer's tests need around it: freezing a member, a client writing throughout,
+ * and the replacer run in this JVM through the simulation's resolver.
+ *
+ * <p>One stand-in for a missing piece of the simulation: its kubelet releases a deleted pod without reporting the
+ * pod's final status, while a real kubelet reports the stopped containers (and a terminal phase) and then issues the
+ * final delete. The replacer waits for exactly that signal on the pod it holds with a finalizer, so
+ * {@link #reportFinalStatusOfHeldPods} writes it, once the simulation's kubelet has really stopped the processes
+ * (its own finalizer gone). Reported to testkit's owner.
+ */
+final class SimulatedEtcd implements AutoCloseable {
+    static final String IMAGE = MemberReplacer.DEFAULT_IMAGE_REPOSITORY + ":test";
+    static final Duration UP = Duration.ofSeconds(120);
+    private static final String SIM_KUBELET_FINALIZER = "simulation.etcd-ops.io/kubelet";
+
+    final KubeSimulation sim;
+    private final ScheduledExecutorService shim = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "final-pod-status");
+        t.setDaemon(true);
+        return t;
+    });
+    private final List<Long> frozen = new CopyOnWriteArrayList<>();
+
+    SimulatedEtcd(String version) {
+        sim = KubeSimulation.start();
+        try {
+            sim.images().registerJvmMain(MemberReplacer.DEFAULT_IMAGE_REPOSITORY, MemberReplacer.class.getName());
+            EtcdStatefulSets.flagStyle().version(version).objects().forEach(sim::apply);
+            sim.awaitStatefulSetReady("etcd", UP);
+            shim.scheduleWithFixedDelay(this::reportFinalStatusOfHeldPods, 200, 200, TimeUnit.MILLISECONDS);
+        } catch (RuntimeException | Error e) {
+            sim.close();
+            throw e;
+        }
+    }
+
+    KubernetesClient k() {
+        return sim.client();
+    }
+
+    private void reportFinalStatusOfHeldPods() {
+        try {
+            for (Pod p : k().pods().list().getItems()) {
+                if (p.getMetadata().getDeletionTimestamp() == null || !PodHold.held(p)
+                        || p.getMetadata().getFinalizers().contains(SIM_KUBELET_FINALIZER) || p.getStatus() == null
+                        || "Failed".equals(p.getStatus().getPhase())) {
+                    continue;
+                }
+                p.getStatus().setPhase("Failed");
+                for (ContainerStatus cs : p.getStatus().getContainerStatuses()) {
+                    cs.setReady(false);
+                    cs.setState(new ContainerStateBuilder().withNewTerminated().withExitCode(0).withReason("Completed").endTerminated().build());
+                }
+                k().pods().resource(p).updateStatus();
+            }
+        } catch (RuntimeException e) {
+            // retried on the next tick
+        }
+    }
+
+    /** SIGSTOP: the member's process stays, but answers nothing (a hung disk, a frozen VM). */
+    void freeze(String pod) {
+        long pid = sim.pid(pod, "etcd").orElseThrow();
+        signal("-STOP", pid);
+        frozen.add(pid);
+    }
+
+    void thaw(String pod) {
+        long pid = sim.pid(pod, "etcd").orElseThrow();
+        signal("-CONT", pid);
+        frozen.remove(pid);
+    }
+
+    private static void signal(String sig, long pid) {
+        try {
+            Process p = new ProcessBuilder("kill", sig, String.valueOf(pid)).inheritIO().start();
+            if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new IllegalStateException("kill " + sig + " " + pid + " failed");
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    URI clientUrl(String pod) {
+        return sim.resolve(URI.create("http://" + pod + ".etcd:2379"));
+    }
+
+    Client client(String... pods) {
+        return Client.builder().endpoints(java.util.Arrays.stream(pods).map(this::clientUrl).toArray(URI[]::new)).build();
+    }
+
+    static ReplacerSettings settings(Duration grace, String member, boolean dryRun) {
+        EtcdConnectionConfig c = new EtcdConnectionConfig(List.of(URI.create("http://127.0.0.1:2379")), null, null, null, null, null,
+                Duration.ofSeconds(2), Duration.ofSeconds(3));
+        return new ReplacerSettings(c, grace, Optional.ofNullable(member), dryRun, IMAGE, Duration.ofMinutes(4),
+                Duration.ofMinutes(1), Optional.empty());
+    }
+
+    /** One replacer run in this JVM, as the CLI would do it, with the simulation's resolver. */
+    MemberReplacement.Outcome replace(String identity, ReplacerSettings s, StepListener listener, JobReport report) {
+        return new MemberReplacement(k(), sim::resolve, s, "default", "etcd", TargetOverrides.none(), identity, listener).run(report);
+    }
+
+    Map<String, String> podUids() {
+        Map<String, String> out = new HashMap<>();
+        for (Pod p : k().pods().list().getItems()) {
+            out.put(p.getMetadata().getName(), p.getMetadata().getUid());
+        }
+        return out;
+    }
+
+    static String get(Client c, String key) throws Exception {
+        var r = c.getKVClient().get(bytes(key), GetOption.builder().withSerializable(true).build()).get(10, TimeUnit.SECONDS);
+        return r.getKvs().isEmpty() ? null : r.getKvs().get(0).getValue().toString(StandardCharsets.UTF_8);
+    }
+
+    static ByteSequence bytes(String s) {
+        return ByteSequence.from(s, StandardCharsets.UTF_8);
+    }
+
+    /** Puts a key every 50 ms through the given members until closed; counts what failed. */
+    static final class Writer implements AutoCloseable {
+        final AtomicInteger ok = new AtomicInteger();
+        final List<String> failures = new CopyOnWriteArrayList<>();
+        private final Client client;
+        private final Thread thread;
+        private volatile boolean stop;
+
+        Writer(Client client) {
+            this.client = client;
+            this.thread = new Thread(this::loop, "test-writer");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        private void loop() {
+            int i = 0;
+            while (!stop) {
+                try {
+                    client.getKVClient().put(bytes("/writer/" + (i++ % 500)), bytes("v" + i)).get(5, TimeUnit.SECONDS);
+                    ok.incrementAndGet();
+                } catch (Exception e) {
+                    failures.add(e.toString());
+                }
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+
+        @Override
+        public void close() throws Exception {
+            stop = true;
+            thread.join(10_000);
+            client.close();
+        }
+    }
+
+    @Override
+    public void close() {
+        shim.shutdownNow();
+        for (Long pid : new ArrayList<>(frozen)) {
+            try {
+                signal("-CONT", pid);
+            } catch (RuntimeException e) {
+                // already gone
+            }
+        }
+        sim.close();
+    }
+}
