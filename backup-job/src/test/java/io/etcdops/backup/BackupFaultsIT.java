@@ -198,6 +198,21 @@ class BackupFaultsIT {
     }
 
     @Test
+    void backupStillWorksDuringANospaceAlarm(@TempDir Path tmp) throws Exception {
+        try (EtcdCluster small = EtcdCluster.start(EtcdClusterSpec.of(EtcdBinaries.V3_5, 3).withQuota(4L * 1024 * 1024))) {
+            try {
+                small.fill(8L * 1024 * 1024, 16 * 1024);
+            } catch (IllegalStateException expected) {
+                // "database space exceeded": the NOSPACE alarm is raised
+            }
+            assertThat(small.etcdctl("alarm", "list")).contains("NOSPACE");
+            JobProcess.Result r = JobProcess.of(BackupJob.class.getName()).env("ETCDCTL_ENDPOINTS", small.endpoints())
+                    .run("--store", "file://" + tmp.resolve("s"));
+            assertThat(r.exitCode()).as("the alarm is exactly when a backup is wanted: " + r).isZero();
+        }
+    }
+
+    @Test
     void failedBackupNeverRunsRetention(@TempDir Path tmp) throws IOException {
         String store = "file://" + tmp.resolve("s");
         assertThat(backup().run("--store", store).exitCode()).isZero();

@@ -66,14 +66,14 @@ final class PreFlight {
             throw JobException.refused("StatefulSet " + where() + " has " + target.replicas() + " replicas but etcd has "
                     + view.members().size() + " members; settle membership first");
         }
-        List<String> unhealthy = unhealthy(view);
-        if (!unhealthy.isEmpty()) {
-            throw JobException.refused("not every member is healthy: " + String.join("; ", unhealthy));
-        }
         if (!view.alarms().isEmpty()) {
             throw JobException.refused("etcd alarms are active: " + view.alarms().stream()
                     .map(a -> a.type() + " on member " + a.memberIdHex()).toList() + "; resolve them (e.g. NOSPACE: compact, "
                     + "defragment, disarm) before upgrading");
+        }
+        List<String> unhealthy = unhealthy(view);
+        if (!unhealthy.isEmpty()) {
+            throw JobException.refused("not every member is healthy: " + String.join("; ", unhealthy));
         }
         if (!view.quorum().survivesLosing(1)) {
             throw JobException.refused("with " + view.quorum().healthyVoters() + " healthy of " + view.quorum().voters()

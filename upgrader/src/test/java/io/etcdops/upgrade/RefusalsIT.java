@@ -58,9 +58,17 @@ class RefusalsIT {
                             .setAction(AlarmRequest.AlarmAction.DEACTIVATE).setMemberID(id).setAlarm(AlarmType.NOSPACE).build());
                 }
 
-                // a learner (added, never started)
-                Member learner = c.getClusterClient().addMember(List.of(URI.create("http://etcd-3.etcd:2380")), true)
-                        .get(10, TimeUnit.SECONDS).getMember();
+                // a learner (added, never started); etcd refuses member changes until every peer has been connected for 5 s
+                Member learner = null;
+                for (int attempt = 1; learner == null; attempt++) {
+                    try {
+                        learner = c.getClusterClient().addMember(List.of(URI.create("http://etcd-3.etcd:2380")), true)
+                                .get(10, TimeUnit.SECONDS).getMember();
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        assertThat(attempt).as("adding a learner: " + e.getMessage()).isLessThan(30);
+                        Thread.sleep(1000);
+                    }
+                }
                 refused(etcd, uids, "learner members present", "--to-version", TO);
                 c.getClusterClient().removeMember(learner.getId()).get(10, TimeUnit.SECONDS);
 

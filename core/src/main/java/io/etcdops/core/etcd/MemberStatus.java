@@ -25,9 +25,13 @@ public record MemberStatus(
         return new MemberStatus(member, endpoint, false, error, null, 0, 0, 0, 0, 0, 0, List.of());
     }
 
-    /** Reachable, reports no errors and knows a leader. */
+    /**
+     * Reachable, knows a leader, and reports no errors other than active alarms. etcd lists every active alarm in
+     * every member's status ("memberID:... alarm:NOSPACE"); counting those would make the whole cluster look
+     * unhealthy during NOSPACE — exactly when a backup is most wanted. Alarms are judged separately.
+     */
     public boolean healthy() {
-        return reachable && errors.isEmpty() && leaderId != 0;
+        return reachable && leaderId != 0 && errors.stream().allMatch(e -> e.contains("alarm:"));
     }
 
     public boolean isLeader() {

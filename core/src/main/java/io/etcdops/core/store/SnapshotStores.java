@@ -28,6 +28,6 @@ public final class SnapshotStores {
             }
         }
         throw JobException.usage("--store " + location.uri() + ": no provider for '" + location.scheme()
-                + "://' in this image (only backup-job, restore-job and upgrader carry the cloud stores)");
+                + "://' on the classpath (the storage module provides s3, gs and azblob)");
     }
 }
