@@ -52,15 +52,15 @@ final class PreFlight {
         ClusterView view = probe.view();
         MemberPods pods = probe.pods();
 
+        if (!view.learners().isEmpty()) {
+            throw JobException.refused("learner members present " + view.learners().stream().map(MemberInfo::label).toList()
+                    + ": finish or undo the member change (promote or remove the learner) before upgrading");
+        }
         List<MemberInfo> strangers = pods.unmatched(view.members());
         if (!strangers.isEmpty()) {
             throw JobException.refused("etcd members " + strangers.stream().map(m -> m.label() + " " + m.clientUrls()).toList()
                     + " run in no pod of StatefulSet " + where() + " (pods " + target.podNames() + "): etcd-ops only upgrades "
                     + "clusters whose every member is one of its pods");
-        }
-        if (!view.learners().isEmpty()) {
-            throw JobException.refused("learner members present " + view.learners().stream().map(MemberInfo::label).toList()
-                    + ": finish or undo the member change (promote or remove the learner) before upgrading");
         }
         if (view.members().size() != target.replicas()) {
             throw JobException.refused("StatefulSet " + where() + " has " + target.replicas() + " replicas but etcd has "
