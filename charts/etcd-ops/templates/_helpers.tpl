@@ -200,6 +200,28 @@ Client URLs: target.endpoints, else one per StatefulSet pod through the headless
 {{- end }}
 {{- end -}}
 
+{{/*
+env: the StatefulSet, for jobs that discover the target from it (restore kubernetes) or report Events on it (backup):
+its TLS client files and etcd user come from the connection env (etcd-ops.env.etcd).
+*/}}
+{{- define "etcd-ops.env.target" -}}
+- name: ETCD_OPS_STATEFULSET
+  value: {{ .Values.target.statefulSet | quote }}
+- name: ETCD_OPS_NAMESPACE
+  value: {{ include "etcd-ops.targetNamespace" . | quote }}
+{{- with .Values.target.headlessService }}
+- name: ETCD_OPS_SERVICE
+  value: {{ . | quote }}
+{{- end }}
+- name: ETCD_OPS_CLUSTER_DOMAIN
+  value: {{ .Values.target.clusterDomain | quote }}
+{{- with .Values.target.endpoints }}
+- name: ETCD_OPS_TARGET_ENDPOINTS
+  value: {{ . | quote }}
+{{- end }}
+{{- include "etcd-ops.env.etcd" . }}
+{{- end -}}
+
 {{/* env: report files and logging; every job. */}}
 {{- define "etcd-ops.env.common" -}}
 - name: ETCD_OPS_OUTPUT_DIR

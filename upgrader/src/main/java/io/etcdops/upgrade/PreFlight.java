@@ -112,7 +112,7 @@ final class PreFlight {
                 .getContainers().stream().filter(c -> c.getName().equals(target.etcdContainer())).findFirst().orElseThrow()), from, to);
         if (!flags.problems().isEmpty()) {
             throw JobException.refused("the etcd container's settings do not work with etcd " + to + ": "
-                    + String.join("; ", flags.problems()) + "; change them in the StatefulSet first (they work with " + from + " too)");
+                    + String.join("; ", flags.problems()) + "; change them in the StatefulSet first");
         }
         List<String> warnings = new ArrayList<>(flags.warnings());
         flags.warnings().forEach(w -> LOG.warn("{}", w));
