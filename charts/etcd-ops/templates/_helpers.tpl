@@ -219,7 +219,7 @@ its TLS client files and etcd user come from the connection env (etcd-ops.env.et
 - name: ETCD_OPS_TARGET_ENDPOINTS
   value: {{ . | quote }}
 {{- end }}
-{{- include "etcd-ops.env.etcd" . }}
+{{ include "etcd-ops.env.etcd" . }}
 {{- end -}}
 
 {{/* env: report files and logging; every job. */}}

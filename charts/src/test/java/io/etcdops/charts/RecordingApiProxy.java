@@ -27,7 +27,7 @@ import java.util.regex.Pattern;
 final class RecordingApiProxy implements AutoCloseable {
 
     /** One permission a request needs. */
-    record Permission(String namespace, String group, String resource, String verb) implements Comparable<Permission> {
+    record Permission(String namespace, String group, String resource, String name, String verb) implements Comparable<Permission> {
         @Override
         public int compareTo(Permission o) {
             return toString().compareTo(o.toString());
@@ -35,7 +35,7 @@ final class RecordingApiProxy implements AutoCloseable {
 
         @Override
         public String toString() {
-            return namespace + ":" + (group.isEmpty() ? "core" : group) + "/" + resource + ":" + verb;
+            return namespace + ":" + (group.isEmpty() ? "core" : group) + "/" + resource + (name == null ? "" : "[" + name + "]") + ":" + verb;
         }
     }
 
@@ -115,7 +115,7 @@ final class RecordingApiProxy implements AutoCloseable {
     private void permission(String method, String path, String query) {
         Matcher m = PATH.matcher(path);
         if (!m.matches()) {
-            permissions.add(new Permission("-", "-", path, method)); // discovery and the like: shows up as unexpected
+            permissions.add(new Permission("-", "-", path, null, method)); // discovery and the like: shows up as unexpected
             return;
         }
         String group = m.group(1) == null ? "" : m.group(1);
@@ -132,7 +132,7 @@ final class RecordingApiProxy implements AutoCloseable {
             case "DELETE" -> name == null ? "deletecollection" : "delete";
             default -> method.toLowerCase();
         };
-        permissions.add(new Permission(ns, group, sub == null ? resource : resource + "/" + sub, verb));
+        permissions.add(new Permission(ns, group, sub == null ? resource : resource + "/" + sub, name, verb));
     }
 
     @Override

@@ -37,6 +37,7 @@ final class MemberReplacement {
     static final String OLD_MEMBER_NAME = "old-member-name";
     static final String REPLICA_PEER_URL = "replica-peer-url";
     static final String SEED_PEER_URL = "seed-peer-url";
+    static final String NEW_MEMBER_ID = "new-member-id";
     static final String NODE = "node";
     private static final Logger LOG = LoggerFactory.getLogger(MemberReplacement.class);
 

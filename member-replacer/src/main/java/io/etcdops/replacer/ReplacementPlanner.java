@@ -114,9 +114,18 @@ final class ReplacementPlanner {
         return o.unhealthySince().getOrDefault(h.pod(), o.now());
     }
 
-    /** A replacement an earlier run began, as the cluster shows it: a learner, our hold on a pod, or our progress record. */
+    /**
+     * A replacement an earlier run began, as the cluster shows it: a member standing at one of our seed pods' addresses,
+     * a learner of one of the replicas, our hold on a pod, or our progress record.
+     */
     private static Optional<Decision> resumption(Observation o) {
         StatefulSetTarget t = o.target();
+        for (MemberInfo m : o.view().members()) {
+            OptionalInt seeded = seedOrdinal(o, m);
+            if (seeded.isPresent()) {
+                return Optional.of(resume(o, seeded.getAsInt(), "member " + m.idHex() + " runs at the address of its seed pod"));
+            }
+        }
         List<MemberInfo> learners = o.view().learners();
         if (learners.size() > 1) {
             return Optional.of(Decision.of(Kind.REFUSED, learners.size() + " learners exist " + labels(learners)
@@ -124,41 +133,41 @@ final class ReplacementPlanner {
         }
         if (learners.size() == 1) {
             MemberInfo l = learners.get(0);
-            OptionalInt ordinal = learnerOrdinal(o, l);
+            OptionalInt ordinal = MemberHealth.ordinalOf(t, l);
             if (ordinal.isEmpty()) {
                 return Optional.of(Decision.of(Kind.REFUSED, "a learner exists (" + l.label() + ", peer URLs " + l.peerUrls()
                         + ") that belongs to no replica of " + t.name() + " and no replacement of ours: promote or remove it "
                         + "first (etcdctl member promote|remove " + l.idHex() + ")"));
             }
-            return Optional.of(new Decision(Kind.REPLACE, ordinal.getAsInt(), Optional.empty(), true,
-                    "finishing the replacement of " + t.podName(ordinal.getAsInt()) + ": learner " + l.idHex() + " is in the cluster",
-                    Optional.empty(), false));
+            return Optional.of(resume(o, ordinal.getAsInt(), "learner " + l.idHex() + " is in the cluster"));
         }
         for (int i = 0; i < t.replicas(); i++) {
             Pod p = o.pods().get(t.podName(i));
             if (p != null && PodHold.held(p)) {
-                return Optional.of(new Decision(Kind.REPLACE, i, MemberHealth.memberOf(t, o.view(), i), true,
-                        "finishing the replacement of " + t.podName(i) + ": its pod is still held by " + PodHold.FINALIZER,
-                        Optional.empty(), false));
+                return Optional.of(resume(o, i, "its pod is still held by " + PodHold.FINALIZER));
             }
         }
         OptionalInt recorded = recordedOrdinal(o);
         if (recorded.isPresent() && !staleProgress(o)) {
-            int i = recorded.getAsInt();
-            return Optional.of(new Decision(Kind.REPLACE, i, MemberHealth.memberOf(t, o.view(), i), true,
-                    "finishing the replacement of " + t.podName(i) + " recorded on the StatefulSet (phase "
-                            + o.progress().get().phase() + ")", Optional.empty(), false));
+            return Optional.of(resume(o, recorded.getAsInt(), "recorded on the StatefulSet (phase " + o.progress().get().phase() + ")"));
         }
         return Optional.empty();
     }
 
-    /** The replica a learner stands for: by its name or peer host (pod URL), or by a seed pod's address. */
-    static OptionalInt learnerOrdinal(Observation o, MemberInfo l) {
-        OptionalInt byPod = MemberHealth.ordinalOf(o.target(), l);
-        if (byPod.isPresent()) {
-            return byPod;
-        }
-        for (URI u : l.peerUrls()) {
+    private static Decision resume(Observation o, int i, String why) {
+        StatefulSetTarget t = o.target();
+        String fresh = o.progress().map(p -> p.data().get(MemberReplacement.NEW_MEMBER_ID)).orElse(null);
+        Optional<MemberInfo> old = o.view().members().stream()
+                .filter(m -> MemberHealth.ordinalOf(t, m).orElse(-1) == i && !m.learner() && seedOrdinal(o, m).isEmpty()
+                        && !m.idHex().equals(fresh))
+                .findFirst();
+        return new Decision(Kind.REPLACE, i, old, true, "finishing the replacement of " + t.podName(i) + ": " + why,
+                Optional.empty(), false);
+    }
+
+    /** The replica whose seed pod a member runs at (by the seed pod's address, or the seed URL recorded before the add). */
+    static OptionalInt seedOrdinal(Observation o, MemberInfo m) {
+        for (URI u : m.peerUrls()) {
             for (Map.Entry<String, Pod> e : o.seedPods().entrySet()) {
                 Pod seed = e.getValue();
                 String ip = seed.getStatus() == null ? null : seed.getStatus().getPodIP();

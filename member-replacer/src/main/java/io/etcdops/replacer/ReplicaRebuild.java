@@ -34,13 +34,18 @@ import java.util.OptionalInt;
  *   <li>hold the replica's pod ({@link PodHold}); remove its old member (if still listed, and only if quorum survives);
  *   delete the pod and wait until its containers stopped — the held pod object keeps the StatefulSet from starting a
  *   new one;</li>
- *   <li>seed: a pod on the replica's volume wipes it and joins once as the new learner at its own address
- *   ({@link SeedPod}); when it has caught up it is stopped, and the learner's peer URL becomes the replica's;</li>
- *   <li>release the pod: the StatefulSet recreates it, and its etcd restarts the learner from the seeded volume;</li>
- *   <li>promote the learner once it is in sync (retrying etcd's "not in sync"); verify the cluster is whole.</li>
+ *   <li>seed: a pod on the replica's volume wipes it and joins as the new learner at its own address
+ *   ({@link SeedPod}); once in sync the learner is promoted (retrying etcd's "not in sync");</li>
+ *   <li>hand over: the seed is stopped (quorum permitting, as for any restart), the new member's peer URL becomes the
+ *   replica's, the pod is released; the StatefulSet recreates it and its etcd restarts the member from the seeded
+ *   volume, whatever its {@code --initial-cluster*} flags say;</li>
+ *   <li>verify the cluster is whole.</li>
  * </ol>
- * Step names, in order: {@code pod-held}, {@code member-removed}, {@code pod-stopped}, {@code learner-added},
- * {@code seeded}, {@code seed-stopped}, {@code peer-url-updated}, {@code pod-released}, {@code promoted}, {@code verified}.
+ * The peer URL is changed only after the promotion: etcd up to at least 3.5.30 forgets that a member is a learner when
+ * its peer URL is updated (etcd-io/etcd#21694), which leaves a learner that can no longer be promoted.
+ *
+ * <p>Step names, in order: {@code pod-held}, {@code member-removed}, {@code pod-stopped}, {@code learner-added},
+ * {@code promoted}, {@code seed-stopped}, {@code peer-url-updated}, {@code pod-released}, {@code verified}.
  */
 final class ReplicaRebuild {
     private static final Logger LOG = LoggerFactory.getLogger(ReplicaRebuild.class);
@@ -93,47 +98,56 @@ final class ReplicaRebuild {
         events.normal("ReplacingMember", "replacing " + pod + (d.resume() ? " (resuming)" : "") + ": " + d.reason());
         LOG.info("replacing {} ({}), rejoin by {}: {}", pod, d.resume() ? "resuming" : "new", mode, d.reason());
 
-        long learnerId = mode == RejoinMode.SEED ? seedAndRejoin(i, replicaUrl) : rejoinByPodScripts(i);
-        membership.promote(learnerId, min(settings.promoteTimeout(), remaining()));
-        events.normal("MemberPromoted", "learner " + Long.toHexString(learnerId) + " of " + pod + " promoted to a voting member");
-        step("promoted");
+        long id = mode == RejoinMode.SEED ? seedAndHandOver(i, replicaUrl) : rejoinByPodScripts(i);
         verifyWhole();
-        report.put("new-member-id", Long.toHexString(learnerId));
+        report.put("new-member-id", Long.toHexString(id));
         record.clear();
-        events.normal("MemberReplaced", pod + " replaced: new member " + Long.toHexString(learnerId) + "; the cluster has "
+        events.normal("MemberReplaced", pod + " replaced: new member " + Long.toHexString(id) + "; the cluster has "
                 + t.replicas() + " healthy voting members");
         step("verified");
     }
 
-    /** The seed flow; returns the learner's id once the replica's own pod runs it. */
-    private long seedAndRejoin(int i, URI replicaUrl) {
+    /** The seed flow; returns the new member's id once the replica's own pod runs it as a voting member. */
+    private long seedAndHandOver(int i, URI replicaUrl) {
         String pod = t.podName(i);
-        Optional<MemberInfo> learner = learnerOf(i);
-        boolean seededBefore = progress.completed("seeded");
-        if (learner.isPresent() && !learner.get().peerUrls().contains(replicaUrl) && !seededBefore && seedPod(pod).isEmpty()) {
-            // a learner from a seed that is gone before it had caught up: its volume holds nothing usable; start over
+        Optional<MemberInfo> fresh = newMember(i);
+        if (fresh.isPresent() && fresh.get().learner() && !fresh.get().peerUrls().contains(replicaUrl)
+                && seedPod(pod).filter(p -> p.getMetadata().getDeletionTimestamp() == null).isEmpty()) {
+            // a learner whose seed pod is gone before it was promoted: its volume may hold anything; start over
             lease.ensureHeld();
-            LOG.warn("learner {} lost its seed pod before catching up: removing it and seeding again", learner.get().idHex());
-            membership.remove(learner.get());
-            learner = Optional.empty();
+            LOG.warn("learner {} lost its seed pod before it was promoted: removing it and seeding again", fresh.get().idHex());
+            membership.remove(fresh.get());
+            progress = progress.with(MemberReplacement.NEW_MEMBER_ID, "").with(MemberReplacement.SEED_PEER_URL, "");
+            fresh = Optional.empty();
         }
-        if (learner.isEmpty()) {
+        if (fresh.isEmpty()) {
             prepareVolume(i);
-            learner = Optional.of(addSeededLearner(i));
+            fresh = Optional.of(addSeededLearner(i));
         }
-        MemberInfo l = learner.get();
-        if (!l.peerUrls().contains(replicaUrl)) {
-            if (!progress.completed("seeded")) {
+        MemberInfo m = fresh.get();
+        if (!m.peerUrls().contains(replicaUrl)) {
+            if (m.learner()) {
                 Pod seed = seedPod(pod).orElseThrow(() -> JobException.failed("seed pod " + SeedPod.name(pod) + " is gone; rerun to re-plan"));
                 URI seedClient = URI.create(t.client().scheme() + "://" + seed.getStatus().getPodIP() + ":" + t.client().port());
-                EtcdMembership.awaitCaughtUp("seed " + SeedPod.name(pod), () -> probe.statusAt(l, seedClient), this::leader, remaining());
-                save("seeded");
-                step("seeded");
+                EtcdMembership.awaitCaughtUp("seed " + SeedPod.name(pod), () -> probe.statusAt(m, seedClient), this::leader, remaining());
+                lease.ensureHeld();
+                membership.promote(m.id(), min(settings.promoteTimeout(), remaining()));
+                events.normal("MemberPromoted", "learner " + m.idHex() + " of " + pod + " promoted to a voting member (running in "
+                        + SeedPod.name(pod) + ")");
+                save("promoted");
+                step("promoted");
+            }
+            ClusterView v = probe.view();
+            if (!v.quorum().survivesLosing(1)) {
+                throw JobException.refused("stopping seed pod " + SeedPod.name(pod) + " (new member " + m.idHex() + ") to hand it over "
+                        + "to pod " + pod + " would leave fewer healthy voting members than quorum (" + v.quorum().healthyVoters()
+                        + " healthy of " + v.quorum().voters() + "); it keeps running: rerun when the cluster is healthier");
             }
             deleteSeed(pod);
+            save("seed-stopped");
             step("seed-stopped");
             lease.ensureHeld();
-            membership.updatePeerUrl(l.id(), replicaUrl);
+            membership.updatePeerUrl(m.id(), replicaUrl);
             save("peer-url-updated");
             step("peer-url-updated");
         }
@@ -144,9 +158,10 @@ final class ReplicaRebuild {
         });
         save("pod-released");
         step("pod-released");
-        events.normal("LearnerHandedOver", "pod " + pod + " recreated on its seeded volume; it runs learner " + l.idHex());
-        awaitLearnerAtPod(l.id(), pod);
-        return l.id();
+        events.normal("MemberHandedOver", "pod " + pod + " recreated on its seeded volume runs member " + m.idHex());
+        awaitMemberAtPod(m.id(), pod);
+        membership.promote(m.id(), min(settings.promoteTimeout(), remaining()));
+        return m.id();
     }
 
     /** Hold the pod, remove the old member, stop the pod: afterwards nothing runs on the replica's volume. */
@@ -209,6 +224,7 @@ final class ReplicaRebuild {
         save("seeding");
         lease.ensureHeld();
         long id = membership.addLearner(seedPeer);
+        progress = progress.with(MemberReplacement.NEW_MEMBER_ID, Long.toHexString(id));
         events.normal("LearnerAdded", "added learner " + Long.toHexString(id) + " for " + pod + ", seeded by pod "
                 + SeedPod.name(pod) + " at " + seedPeer);
         save("learner-added");
@@ -234,13 +250,14 @@ final class ReplicaRebuild {
         }
         MemberInfo back = awaitUntil("the pod scripts of " + pod + " to add its member back", () ->
                 MemberHealth.memberOf(t, probe.view(), i).filter(MemberInfo::started));
+        membership.promote(back.id(), min(settings.promoteTimeout(), remaining()));
         return back.id();
     }
 
-    private void awaitLearnerAtPod(long id, String pod) {
-        MemberInfo started = awaitUntil("pod " + pod + " to run learner " + Long.toHexString(id), () ->
+    private void awaitMemberAtPod(long id, String pod) {
+        MemberInfo started = awaitUntil("pod " + pod + " to run member " + Long.toHexString(id), () ->
                 membership.find(id).filter(m -> pod.equals(m.name()) && !m.clientUrls().isEmpty() && probe.status(m).reachable()));
-        EtcdMembership.awaitCaughtUp("learner " + started.idHex() + " in pod " + pod, () -> probe.status(started), this::leader, remaining());
+        EtcdMembership.awaitCaughtUp("member " + started.idHex() + " in pod " + pod, () -> probe.status(started), this::leader, remaining());
     }
 
     /** Every replica is a healthy voting member and its pod is Ready; no learner left. */
@@ -261,16 +278,24 @@ final class ReplicaRebuild {
         LOG.info("verified: {} healthy voting members, pods Ready, no learner", t.replicas());
     }
 
-    private Optional<MemberInfo> learnerOf(int i) {
+    /**
+     * The member this replacement added, if it did: by the id recorded right after the add, else by its peer URL — the
+     * seed pod's address, or the seed URL recorded just before the add.
+     */
+    private Optional<MemberInfo> newMember(int i) {
         ClusterView v = probe.view();
+        String recorded = progress.data().get(MemberReplacement.NEW_MEMBER_ID);
+        if (recorded != null && !recorded.isEmpty()) {
+            Optional<MemberInfo> byId = v.members().stream().filter(m -> m.idHex().equals(recorded)).findFirst();
+            if (byId.isPresent()) {
+                return byId;
+            }
+        }
         Map<String, Pod> seeds = new LinkedHashMap<>();
         seedPod(t.podName(i)).ifPresent(p -> seeds.put(t.podName(i), p));
         ReplacementPlanner.Observation o = new ReplacementPlanner.Observation(t, t.statefulSet(), v, List.of(), Map.of(), Map.of(),
                 seeds, Optional.of(progress), java.time.Instant.now(), Duration.ZERO, Optional.empty());
-        return v.learners().stream().filter(l -> {
-            OptionalInt ord = ReplacementPlanner.learnerOrdinal(o, l);
-            return ord.isPresent() && ord.getAsInt() == i;
-        }).findFirst();
+        return v.members().stream().filter(m -> ReplacementPlanner.seedOrdinal(o, m).orElse(-1) == i).findFirst();
     }
 
     private Optional<Pod> seedPod(String pod) {
@@ -384,12 +409,13 @@ final class ReplicaRebuild {
             plan.add("create pod " + SeedPod.name(pod) + " on claim " + t.dataClaimName(i) + ": init container 'wipe' (" + s.image()
                     + ") empties " + t.data().dataDir() + "; container 'etcd' (" + t.image() + ") with " + String.join(" ", seedArgs));
             plan.add("member add --learner " + t.peer().scheme() + "://<" + SeedPod.name(pod) + " pod IP>:" + t.peer().port());
-            plan.add("wait until the seed has caught up with the leader; delete pod " + SeedPod.name(pod));
-            plan.add("member update <learner> --peer-urls=" + replicaUrl);
+            plan.add("wait until the seed has caught up with the leader; promote the learner (retrying etcd's 'not in sync' for "
+                    + "up to " + Durations.format(s.promoteTimeout()) + ")");
+            plan.add("delete pod " + SeedPod.name(pod) + " (only if quorum survives one member down)");
+            plan.add("member update <new member> --peer-urls=" + replicaUrl);
             plan.add("release pod " + pod + " (remove the finalizer): the StatefulSet recreates it and its etcd restarts the "
-                    + "learner from the seeded volume");
+                    + "new member from the seeded volume");
         }
-        plan.add("promote the learner once in sync (retrying etcd's 'not in sync' for up to " + Durations.format(s.promoteTimeout()) + ")");
         plan.add("verify: " + t.replicas() + " healthy voting members, pods Ready, no learner");
         return plan;
     }

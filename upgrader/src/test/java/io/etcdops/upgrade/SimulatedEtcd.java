@@ -204,9 +204,9 @@ final class SimulatedEtcd implements AutoCloseable {
         }
     }
 
-    /** Every pod Ready and every member answering with the same leader. */
+    /** Every pod Ready (whatever its revision) and every member answering with the same leader. */
     void awaitHealthy() {
-        sim.awaitStatefulSetReady("etcd", UP);
+        IntStream.range(0, replicas).forEach(i -> sim.awaitPodReady("etcd-" + i, UP));
         KubeSimulation.await("every member healthy with one leader", UP, () -> {
             try (Client c = client()) {
                 long leader = -1;

@@ -38,11 +38,11 @@ public class StoreCliOptions {
             description = "Azure blob endpoint override, e.g. Azurite's http://127.0.0.1:10000/devstoreaccount1 (env ETCD_OPS_AZURE_ENDPOINT).")
     String azureEndpoint;
 
-    @Option(names = "--part-size-mib", paramLabel = "MIB", defaultValue = "${env:ETCD_OPS_PART_SIZE_MIB:-16}",
+    @Option(names = "--part-size-mib", paramLabel = "MIB", defaultValue = "${env:ETCD_OPS_PART_SIZE_MIB:-8}",
             description = "Multipart part / block size in MiB (env ETCD_OPS_PART_SIZE_MIB; default ${DEFAULT-VALUE}).")
     int partSizeMib;
 
-    @Option(names = "--upload-parallelism", paramLabel = "N", defaultValue = "${env:ETCD_OPS_UPLOAD_PARALLELISM:-4}",
+    @Option(names = "--upload-parallelism", paramLabel = "N", defaultValue = "${env:ETCD_OPS_UPLOAD_PARALLELISM:-3}",
             description = "Parts uploaded at once (env ETCD_OPS_UPLOAD_PARALLELISM; default ${DEFAULT-VALUE}).")
     int parallelism;
 

@@ -1,0 +1,140 @@
+package io.etcdops.charts;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcdops.testkit.etcd.EtcdBinaries;
+import io.etcdops.testkit.etcd.RestoredMember;
+import io.etcdops.testkit.jobs.JobProcess;
+import io.etcdops.testkit.kube.EtcdStatefulSets;
+import io.etcdops.testkit.kube.KubeSimulation;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The chart's Roles against what the jobs really do. The simulation's API server (fabric8's CRUD mock) enforces no
+ * RBAC, so every request the jobs make goes through a recording proxy and is turned into the permission it needs. The
+ * jobs run with the env and args of the chart's rendered containers (the store and in-container paths mapped to
+ * local ones) against a real etcd 3.5 StatefulSet: backup-job, then restore-job kubernetes forced over the healthy
+ * cluster, as NOTES says (kubectl set env ETCD_OPS_FORCE=true), which must bring the backed-up data back. Then: every
+ * recorded permission is granted by the job's Role, and every verb the Role grants was used.
+ */
+class ChartRbacIT {
+    private static final Duration UP = Duration.ofSeconds(120);
+
+    @Test
+    void rolesGrantExactlyWhatTheJobsDo(@TempDir Path tmp) throws Exception {
+        Rendered chart = Rendered.parse(Helm.HELM3.run(List.of("template", Helm.RELEASE, Project.chart().toString(), "--namespace", "default",
+                "-f", Project.valuesFile("minimal").toString(), "--set", "target.headlessService=etcd")).orFail().stdout());
+        String store = "file://" + tmp.resolve("store");
+        try (KubeSimulation sim = KubeSimulation.start(); RecordingApiProxy backupApi = new RecordingApiProxy(sim.apiUrl());
+             RecordingApiProxy restoreApi = new RecordingApiProxy(sim.apiUrl())) {
+            sim.images().registerJvmMain("ghcr.io/etcd-ops/restore-job", JobCli.mainClass("restore-job"));
+            EtcdStatefulSets.flagStyle().version(EtcdBinaries.V3_5).objects().forEach(sim::apply);
+            sim.awaitStatefulSetReady("etcd", UP);
+            String eps = IntStream.range(0, 3).mapToObj(i -> sim.resolve(URI.create("http://etcd-" + i + ".etcd:2379")).toString())
+                    .collect(Collectors.joining(","));
+            try (Client c = Client.builder().endpoints(eps.split(",")).build()) {
+                for (int i = 0; i < 30; i++) {
+                    c.getKVClient().put(bytes("/registry/configmaps/default/cm-" + i), bytes("v" + i)).get(10, TimeUnit.SECONDS);
+                }
+            }
+            RestoredMember.Dump atBackup = RestoredMember.dump(eps, null);
+
+            JobProcess.Result backup = run(sim, backupApi, Rendered.main(chart.cronJob("backup")), "backup-job", tmp, Map.of("ETCD_OPS_STORE", store));
+            assertThat(backup.exitCode()).as(backup.toString()).isZero();
+            try (Client c = Client.builder().endpoints(eps.split(",")).build()) {
+                c.getKVClient().put(bytes("/registry/configmaps/default/after-backup"), bytes("lost by the restore")).get(10, TimeUnit.SECONDS);
+            }
+
+            JobProcess.Result restore = run(sim, restoreApi, Rendered.main(chart.cronJob("restore")), "restore-job", tmp,
+                    Map.of("ETCD_OPS_STORE", store, "ETCD_OPS_FORCE", "true"));
+            assertThat(restore.exitCode()).as(restore + "\n" + sim.describePods("etcd")).isZero();
+            sim.awaitStatefulSetReady("etcd", UP);
+            assertThat(RestoredMember.dump(eps, null).kvs()).as("the backed-up data is back").isEqualTo(atBackup.kvs());
+
+            assertGrantsExactly(chart.get(Role.class, "etcd-ops-backup"), backupApi.permissions(), Set.of());
+            // in a pod (not here) restore-job also reads its own pod, to give the restore pods its env: pods get, which
+            // the recorded run needs anyway (waiting for pods to go)
+            assertGrantsExactly(chart.get(Role.class, "etcd-ops-restore"), restoreApi.permissions(), Set.of());
+        }
+    }
+
+    /** Runs a rendered container's command line with its env, against the simulation through the proxy. */
+    private static JobProcess.Result run(KubeSimulation sim, RecordingApiProxy api, Container c, String image, Path tmp,
+                                         Map<String, String> overrides) {
+        Map<String, String> paths = new LinkedHashMap<>();
+        paths.put("/etcd-ops/", tmp.resolve(image).toString() + "/");
+        JobProcess job = JobProcess.of(JobCli.mainClass(image)).jvmArgs(sim.jvmOptions()).timeoutSeconds(600)
+                .env("KUBERNETES_MASTER", api.url()).env("KUBERNETES_NAMESPACE", "default")
+                .env("KUBERNETES_AUTH_TRYKUBECONFIG", "false").env("KUBERNETES_AUTH_TRYSERVICEACCOUNT", "false");
+        for (EnvVar e : c.getEnv()) {
+            if (e.getValue() != null && !e.getName().equals("JAVA_TOOL_OPTIONS")) {
+                job.env(e.getName(), map(e.getValue(), paths));
+            }
+        }
+        overrides.forEach(job::env);
+        List<String> args = new ArrayList<>();
+        (c.getArgs() == null ? List.<String>of() : c.getArgs()).forEach(a -> args.add(map(a, paths)));
+        return job.run(args.toArray(String[]::new));
+    }
+
+    private static String map(String v, Map<String, String> paths) {
+        for (Map.Entry<String, String> p : paths.entrySet()) {
+            v = v.replace(p.getKey(), p.getValue());
+        }
+        return v;
+    }
+
+    /** Every recorded permission is granted by a rule; every (group, resource, verb) a rule grants was recorded. */
+    static void assertGrantsExactly(Role role, Set<RecordingApiProxy.Permission> used, Set<String> allowedUnused) {
+        List<String> denied = new ArrayList<>();
+        for (RecordingApiProxy.Permission p : used) {
+            boolean granted = p.namespace().equals(role.getMetadata().getNamespace()) && role.getRules().stream().anyMatch(r ->
+                    r.getApiGroups().contains(p.group()) && r.getResources().contains(p.resource()) && r.getVerbs().contains(p.verb())
+                            && (r.getResourceNames() == null || r.getResourceNames().isEmpty() || r.getResourceNames().contains(p.name())));
+            if (!granted) {
+                denied.add(p.toString());
+            }
+        }
+        Set<String> unused = new TreeSet<>();
+        for (PolicyRule r : role.getRules()) {
+            for (String g : r.getApiGroups()) {
+                for (String res : r.getResources()) {
+                    for (String verb : r.getVerbs()) {
+                        boolean seen = used.stream().anyMatch(p -> p.group().equals(g) && p.resource().equals(res) && p.verb().equals(verb));
+                        if (!seen) {
+                            unused.add((g.isEmpty() ? "core" : g) + "/" + res + ":" + verb);
+                        }
+                    }
+                }
+            }
+        }
+        unused.removeAll(allowedUnused);
+        assertThat(denied).as(role.getMetadata().getName() + ": requests the Role does not allow (used: " + used + ")").isEmpty();
+        assertThat(unused).as(role.getMetadata().getName() + ": verbs granted but never used (used: " + used + ")").isEmpty();
+    }
+
+    private static ByteSequence bytes(String s) {
+        return ByteSequence.from(s, StandardCharsets.UTF_8);
+    }
+}
