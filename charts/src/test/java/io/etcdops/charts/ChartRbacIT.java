@@ -84,7 +84,7 @@ class ChartRbacIT {
                                          Map<String, String> overrides) {
         Map<String, String> paths = new LinkedHashMap<>();
         paths.put("/etcd-ops/", tmp.resolve(image).toString() + "/");
-        JobProcess job = JobProcess.of(JobCli.mainClass(image)).jvmArgs(sim.jvmOptions()).timeoutSeconds(600)
+        JobProcess job = JobProcess.of(JobCli.mainClass(image)).jvmArgs(sim.jvmOptions()).timeoutSeconds(Long.getLong("etcdops.rbacit.timeout", 600))
                 .env("KUBERNETES_MASTER", api.url()).env("KUBERNETES_NAMESPACE", "default")
                 .env("KUBERNETES_AUTH_TRYKUBECONFIG", "false").env("KUBERNETES_AUTH_TRYSERVICEACCOUNT", "false");
         for (EnvVar e : c.getEnv()) {
@@ -95,7 +95,11 @@ class ChartRbacIT {
         overrides.forEach(job::env);
         List<String> args = new ArrayList<>();
         (c.getArgs() == null ? List.<String>of() : c.getArgs()).forEach(a -> args.add(map(a, paths)));
-        return job.run(args.toArray(String[]::new));
+        try {
+            return job.run(args.toArray(String[]::new));
+        } catch (RuntimeException e) {
+            throw new AssertionError(image + " " + args + " did not finish; API requests so far: " + api.requests(), e);
+        }
     }
 
     private static String map(String v, Map<String, String> paths) {

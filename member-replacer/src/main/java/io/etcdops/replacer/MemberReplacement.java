@@ -91,7 +91,7 @@ final class MemberReplacement {
                     ProgressRecord.of(client, t).clear();
                 }
                 new ReplicaRebuild(client, t, settings, session, probe, events, lease, listener, identity, report)
-                        .run(d, o.progress().filter(p -> OPERATION.equals(p.operation())));
+                        .run(d, d.staleProgress() ? Optional.empty() : o.progress().filter(p -> OPERATION.equals(p.operation())));
                 ReplacementPlanner.Observation after = observe(discover(), probe, events, report);
                 report.put("unhealthy", unhealthyReport(after));
                 return Outcome.REPLACED;

@@ -132,7 +132,7 @@ public final class MemberReplacer extends JobCommand {
             return fallback;
         }
         try {
-            Pod self = client.pods().inNamespace(ns).withName(env.identity()).get();
+            Pod self = client.pods().inNamespace(env.podNamespace().orElse(ns)).withName(env.identity()).get();
             return self == null ? fallback : self.getSpec().getContainers().get(0).getImage();
         } catch (RuntimeException e) {
             return fallback;

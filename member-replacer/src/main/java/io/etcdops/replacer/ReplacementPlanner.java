@@ -199,18 +199,29 @@ final class ReplacementPlanner {
         return pod == null ? OptionalInt.empty() : ordinalOfPod(o.target(), pod);
     }
 
-    /** The record names a replica that is healthy again with nothing of ours left around it: the run finished. */
-    private static boolean staleProgress(Observation o) {
+    /**
+     * The record describes a replacement that is over: its pod was released (or the replica is healthy again with a
+     * member other than the one replaced) and nothing of ours is left around it — no hold, no seed pod, no learner. Such a
+     * record is cleared, never resumed: a later failure of the same replica is a new replacement.
+     */
+    static boolean staleProgress(Observation o) {
+        if (o.progress().isEmpty() || !MemberReplacement.OPERATION.equals(o.progress().get().operation())) {
+            return false;
+        }
         OptionalInt i = recordedOrdinal(o);
         if (i.isEmpty()) {
-            return o.progress().isPresent() && MemberReplacement.OPERATION.equals(o.progress().get().operation());
+            return true;
         }
         MemberHealth h = o.health().get(i.getAsInt());
         Pod p = o.pods().get(h.pod());
-        boolean ourMemberBack = h.member().map(m -> !Objects.equals(m.idHex(),
-                o.progress().get().data().get(MemberReplacement.OLD_MEMBER_ID))).orElse(false);
-        return h.healthy() && ourMemberBack && o.view().learners().isEmpty() && (p == null || !PodHold.held(p))
-                && !o.seedPods().containsKey(h.pod());
+        boolean oursAround = (p != null && PodHold.held(p)) || o.seedPods().containsKey(h.pod()) || !o.view().learners().isEmpty();
+        if (oursAround) {
+            return false;
+        }
+        ProgressRecord.Progress rec = o.progress().get();
+        boolean newMemberBack = h.member().map(m -> !Objects.equals(m.idHex(), rec.data().get(MemberReplacement.OLD_MEMBER_ID)))
+                .orElse(false);
+        return rec.completed("pod-released") || (h.healthy() && newMemberBack);
     }
 
     /** Safety checks every replacement passes before it acts (DESIGN.md invariants 1 and 4). */

@@ -7,6 +7,7 @@ import io.etcdops.core.runtime.ExitCode;
 import io.etcdops.core.runtime.JobException;
 import io.etcdops.core.runtime.JobReport;
 import io.etcdops.testkit.etcd.EtcdBinaries;
+import io.etcdops.testkit.jobs.JobProcess;
 import io.fabric8.kubernetes.api.model.Pod;
 import org.junit.jupiter.api.Test;
 
@@ -38,11 +39,14 @@ class InterruptedReplacementIT {
             Map<String, Long> before = memberIds(healthy);
             etcd.freeze("etcd-1");
 
-            JobReport dry = new JobReport("dry");
-            assertThat(etcd.replace("dry", SimulatedEtcd.settings(GRACE, "etcd-1", true), StepListener.NONE, dry))
-                    .isEqualTo(MemberReplacement.Outcome.DRY_RUN);
-            assertThat((List<?>) dry.get("plan")).hasSizeGreaterThan(6).anySatisfy(step -> assertThat(step.toString())
-                    .contains("create pod etcd-1-seed", "--initial-cluster-state=existing", "--name=etcd-1"));
+            // the CLI itself, in its own JVM, as a Job runs it: the API through KUBECONFIG, pod names through cluster DNS
+            JobProcess.Result dry = JobProcess.of(MemberReplacer.class.getName()).jvmArgs(etcd.sim.jvmOptions())
+                    .env("KUBECONFIG", etcd.kubeconfig().toString()).env("ETCD_OPS_STATEFULSET", "etcd")
+                    .run("--namespace", "default", "--member", "etcd-1", "--dry-run", "--image", SimulatedEtcd.IMAGE,
+                            "--command-timeout", "3s");
+            assertThat(dry.exitCode()).as(dry.toString()).isZero();
+            assertThat(dry.reportLine()).contains("\"status\":\"dry-run\"", "\"member\":\"etcd-1\"", "create pod etcd-1-seed",
+                    "--initial-cluster-state=existing", "--name=etcd-1");
             assertThat(memberIds(healthy)).isEqualTo(before);
             assertThat(annotation(etcd, UnhealthySince.ANNOTATION)).as("a dry run writes nothing").isNull();
             assertThat(etcd.k().pods().withName("etcd-1").get().getMetadata().getFinalizers()).doesNotContain(PodHold.FINALIZER);

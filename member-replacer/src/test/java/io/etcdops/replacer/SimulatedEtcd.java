@@ -64,6 +64,15 @@ final class SimulatedEtcd implements AutoCloseable {
         }
     }
 
+    /** A kubeconfig for a process outside the simulation (the CLI in its own JVM). */
+    java.nio.file.Path kubeconfig() throws java.io.IOException {
+        java.nio.file.Path p = java.nio.file.Files.createTempFile("replacer-kubeconfig-", ".yaml");
+        p.toFile().deleteOnExit();
+        return java.nio.file.Files.writeString(p, "apiVersion: v1\nkind: Config\nclusters:\n- name: sim\n  cluster: {server: '"
+                + sim.apiUrl() + "'}\ncontexts:\n- name: sim\n  context: {cluster: sim, namespace: default, user: sim}\n"
+                + "current-context: sim\nusers:\n- name: sim\n  user: {}\n");
+    }
+
     KubernetesClient k() {
         return sim.client();
     }

@@ -159,7 +159,7 @@ public final class RollingUpgrade {
             throw stopped(plan, null, "final health check failed: " + unhealthy + " alarms " + end.alarms(), rollback, progress, null);
         }
         restoreStrategy(originalStrategy, originalType);
-        records.clear();
+        clearRecord();
         report.put("cluster-version", clusterMinor(probe).map(EtcdVersion::minorString).orElse("unknown"));
         if (!plan.nothingToDo()) {
             events.normal("UpgradeSucceeded", "every member runs etcd " + plan.to() + " (" + plan.image() + "); "
@@ -258,7 +258,7 @@ public final class RollingUpgrade {
         String originalType = progress.data().get("original-strategy-type");
         if (consistent && original != null) {
             restoreStrategy(original, originalType);
-            records.clear();
+            clearRecord();
         } else {
             records.write(progress.withPhase("stopped"), holder);
             LOG.warn("updateStrategy stays OnDelete: pods run different images; re-run to resume or roll back");
@@ -276,6 +276,24 @@ public final class RollingUpgrade {
     static final class Stopped extends JobException {
         Stopped(String message, Throwable cause) {
             super(ExitCode.FAILED, message, cause);
+        }
+    }
+
+    /**
+     * {@link ProgressRecord#clear()} edits the StatefulSet without retrying a conflict (the controller writes its status
+     * all the time), so the upgrader retries it here.
+     */
+    private void clearRecord() {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                records.clear();
+                return;
+            } catch (JobException e) {
+                boolean conflict = e.getCause() instanceof io.fabric8.kubernetes.client.KubernetesClientException k && k.getCode() == 409;
+                if (!conflict || attempt >= 5) {
+                    throw e;
+                }
+            }
         }
     }
 

@@ -27,6 +27,7 @@ final class StatefulSetControl {
             "CreateContainerConfigError", "CreateContainerError", "RunContainerError");
     /** A crash-looping container is given up after this many restarts. */
     private static final int CRASH_RESTARTS = 3;
+    private static final int EDIT_ATTEMPTS = 5;
 
     private final KubernetesClient client;
     private final StatefulSetTarget target;
@@ -162,12 +163,19 @@ final class StatefulSetControl {
         return containers.stream().filter(c -> target.etcdContainer().equals(c.getName())).findFirst();
     }
 
+    /** Re-reads and re-applies on a conflict (the StatefulSet controller writes the status all the time). */
     private void edit(String what, UnaryOperator<StatefulSet> change) {
-        try {
-            client.apps().statefulSets().inNamespace(target.namespace()).withName(target.name()).edit(change);
-        } catch (KubernetesClientException e) {
-            throw JobException.failed("cannot " + what + " on StatefulSet " + where()
-                    + (e.getCode() == 403 ? ": the job's ServiceAccount needs patch on statefulsets.apps" : ": " + e.getMessage()), e);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                client.apps().statefulSets().inNamespace(target.namespace()).withName(target.name()).edit(change);
+                return;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() == 409 && attempt < EDIT_ATTEMPTS) {
+                    continue;
+                }
+                throw JobException.failed("cannot " + what + " on StatefulSet " + where()
+                        + (e.getCode() == 403 ? ": the job's ServiceAccount needs patch on statefulsets.apps" : ": " + e.getMessage()), e);
+            }
         }
     }
 

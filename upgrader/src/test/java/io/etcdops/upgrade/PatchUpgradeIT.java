@@ -38,6 +38,12 @@ class PatchUpgradeIT {
             assertThat(etcd.lockFree()).isTrue();
 
             upgradeLeaderLast(etcd, EtcdBinaries.V3_5, "patch-upgrade");
+            Map<String, String> upgraded = etcd.podUids();
+            SimulatedEtcd.Run again = etcd.upgrade("--to-version", EtcdBinaries.V3_5, "--skip-backup");
+            assertThat(again.exitCode()).as(again.toString()).isZero();
+            assertThat(again.report().path("path").asText()).isEqualTo("none");
+            assertThat(list(again.report().path("skipped"))).containsExactly("etcd-0", "etcd-1", "etcd-2");
+            assertThat(etcd.podUids()).as("a run with nothing to do restarts nothing").isEqualTo(upgraded);
             upgradeLeaderLast(etcd, EtcdBinaries.V3_5_OLD, "patch-downgrade");
         }
     }
