@@ -67,7 +67,7 @@ class ChartRbacIT {
             }
 
             JobProcess.Result restore = run(sim, restoreApi, Rendered.main(chart.cronJob("restore")), "restore-job", tmp,
-                    Map.of("ETCD_OPS_STORE", store, "ETCD_OPS_FORCE", "true"));
+                    Map.of("ETCD_OPS_STORE", store, "ETCD_OPS_FORCE", "true", "ETCD_OPS_TIMEOUT", "4m"));
             assertThat(restore.exitCode()).as(restore + "\n" + sim.describePods("etcd")).isZero();
             sim.awaitStatefulSetReady("etcd", UP);
             assertThat(RestoredMember.dump(eps, null).kvs()).as("the backed-up data is back").isEqualTo(atBackup.kvs());
@@ -98,7 +98,8 @@ class ChartRbacIT {
         try {
             return job.run(args.toArray(String[]::new));
         } catch (RuntimeException e) {
-            throw new AssertionError(image + " " + args + " did not finish; API requests so far: " + api.requests(), e);
+            throw new AssertionError(image + " " + args + " did not finish; simulation errors: " + sim.errors() + "\n"
+                    + sim.describePods("etcd") + "\nAPI requests so far: " + api.requests().size(), e);
         }
     }
 

@@ -90,8 +90,14 @@ final class MemberReplacement {
                 if (d.staleProgress()) {
                     ProgressRecord.of(client, t).clear();
                 }
-                new ReplicaRebuild(client, t, settings, session, probe, events, lease, listener, identity, report)
-                        .run(d, d.staleProgress() ? Optional.empty() : o.progress().filter(p -> OPERATION.equals(p.operation())));
+                try {
+                    new ReplicaRebuild(client, t, settings, session, probe, events, lease, listener, identity, report)
+                            .run(d, d.staleProgress() ? Optional.empty() : o.progress().filter(p -> OPERATION.equals(p.operation())));
+                } catch (JobException e) {
+                    events.warning(e.exitCode() == io.etcdops.core.runtime.ExitCode.REFUSED ? "ReplacementRefused" : "ReplacementFailed",
+                            t.podName(d.ordinal()) + ": " + e.getMessage() + " (the next run continues from here)");
+                    throw e;
+                }
                 ReplacementPlanner.Observation after = observe(discover(), probe, events, report);
                 report.put("unhealthy", unhealthyReport(after));
                 return Outcome.REPLACED;

@@ -15,14 +15,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * etcd refuses to promote a learner that is not in sync with the leader; the replacer keeps retrying that refusal until
- * its deadline, then fails leaving the learner a learner — and promotes it as soon as it has caught up. Real etcd 3.5,
- * no Kubernetes needed.
+ * its deadline, then fails leaving the learner a learner — and promotes it as soon as it has caught up. Also what a
+ * seed pod may do in a real cluster: its etcd starts before the learner is added, exits, and joins on its next start
+ * on the same data dir. Real etcd 3.5, no Kubernetes needed.
  */
 class LearnerPromotionIT {
 
@@ -37,6 +39,16 @@ class LearnerPromotionIT {
             int clientPort = FreePorts.next();
             int peerPort = FreePorts.next();
             URI peer = URI.create("http://127.0.0.1:" + peerPort);
+            Path data = Files.createTempDirectory(cluster.dir(), "learner-");
+            List<String> etcd = List.of(EtcdBinaries.of(EtcdBinaries.V3_5).etcd().toString(),
+                    "--name", "m3", "--data-dir", data.resolve("m3.etcd").toString(),
+                    "--listen-client-urls", "http://127.0.0.1:" + clientPort, "--advertise-client-urls", "http://127.0.0.1:" + clientPort,
+                    "--listen-peer-urls", peer.toString(), "--initial-advertise-peer-urls", peer.toString(),
+                    "--initial-cluster", cluster.initialCluster() + ",m3=" + peer, "--initial-cluster-state", "existing",
+                    "--log-level", "warn");
+            Process early = start(etcd, data);
+            assertThat(early.waitFor(30, TimeUnit.SECONDS)).as("etcd gives up while it is not a member yet").isTrue();
+            assertThat(early.exitValue()).isNotZero();
             try (EtcdSession session = EtcdSession.open(config)) {
                 EtcdMembership membership = new EtcdMembership(session);
                 long id = membership.addLearner(peer);
@@ -48,14 +60,7 @@ class LearnerPromotionIT {
                         });
                 assertThat(membership.find(id).orElseThrow().learner()).isTrue();
 
-                Path data = Files.createTempDirectory(cluster.dir(), "learner-");
-                Process learner = new ProcessBuilder(EtcdBinaries.of(EtcdBinaries.V3_5).etcd().toString(),
-                        "--name", "m3", "--data-dir", data.resolve("m3.etcd").toString(),
-                        "--listen-client-urls", "http://127.0.0.1:" + clientPort, "--advertise-client-urls", "http://127.0.0.1:" + clientPort,
-                        "--listen-peer-urls", peer.toString(), "--initial-advertise-peer-urls", peer.toString(),
-                        "--initial-cluster", cluster.initialCluster() + ",m3=" + peer, "--initial-cluster-state", "existing",
-                        "--log-level", "warn").redirectErrorStream(true).redirectOutput(data.resolve("m3.log").toFile()).start();
-                EtcdProcesses.register(learner);
+                Process learner = start(etcd, data);
                 try {
                     membership.promote(id, Duration.ofSeconds(60));
                     assertThat(membership.find(id).orElseThrow().learner()).isFalse();
@@ -65,5 +70,12 @@ class LearnerPromotionIT {
                 }
             }
         }
+    }
+
+    private static Process start(List<String> argv, Path dir) throws java.io.IOException {
+        Process p = new ProcessBuilder(argv).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("m3.log").toFile())).start();
+        EtcdProcesses.register(p);
+        return p;
     }
 }

@@ -84,6 +84,11 @@ class ReplacementPlannerTest {
         assertThat(decide(f)).extracting(Decision::kind, Decision::ordinal).containsExactly(Kind.REPLACE, 2);
         f.requested = "etcd-7";
         assertThat(decide(f).reason()).contains("--member etcd-7 is not a member");
+        Fixture gone = fixture().down(1);
+        gone.members.removeIf(m -> m.name().equals("etcd-1"));
+        gone.requested = "etcd-1";
+        assertThat(decide(gone)).as("a replica without a member, by its pod name")
+                .extracting(Decision::kind, Decision::ordinal, Decision::member).containsExactly(Kind.REPLACE, 1, Optional.empty());
     }
 
     @Test

@@ -152,7 +152,7 @@ public final class RollingUpgrade {
         } catch (JobException e) {
             throw stopped(plan, null, "a step failed: " + e.getMessage(), rollback, progress, e);
         }
-        awaitClusterVersion(plan, probe, rollback);
+        awaitClusterVersion(plan, probe);
         ClusterView end = probe.view();
         List<String> unhealthy = PreFlight.unhealthy(end);
         if (!unhealthy.isEmpty() || !end.alarms().isEmpty()) {
@@ -310,7 +310,7 @@ public final class RollingUpgrade {
         report.put("update-strategy-restored", type);
     }
 
-    private void awaitClusterVersion(UpgradePlan plan, ClusterProbe probe, Rollback rollback) {
+    private void awaitClusterVersion(UpgradePlan plan, ClusterProbe probe) {
         Instant deadline = Instant.now().plus(settings.clusterVersionTimeout());
         Optional<EtcdVersion> v = clusterMinor(probe);
         while (v.map(x -> !x.sameMinor(plan.to())).orElse(true) && Instant.now().isBefore(deadline)) {

@@ -116,7 +116,13 @@ public final class Upgrader extends JobCommand {
             KubernetesEnvironment env = KubernetesEnvironment.current();
             StatefulSetTarget target = targetOptions.discover(client, env);
             LOG.info("target: {}", target.describe());
-            LOG.info("etcd: {}", settings.etcd());
+            if (!settings.etcd().endpoints().equals(java.util.List.of(java.net.URI.create("http://127.0.0.1:2379")))) {
+                LOG.warn("--endpoints / ETCDCTL_ENDPOINTS ({}) is not used: every member is reached at its pod's client URL; "
+                        + "set --target-endpoints to override those", settings.etcd().endpoints());
+            }
+            LOG.info("etcd: TLS {}, user {}, timeouts dial {} / command {}", settings.etcd().usesTls() ? "on" : "off",
+                    settings.etcd().hasAuth() ? settings.etcd().user() : "-", settings.etcd().dialTimeout(),
+                    settings.etcd().commandTimeout());
             new RollingUpgrade(settings, client, resolver, target, env.identity(), report).run();
         } finally {
             if (givenClient == null) {
