@@ -9,7 +9,7 @@ CACHE=${ETCD_OPS_CACHE:-$HOME/.cache/etcd-ops}
 export MAVEN_USER_HOME="$CACHE/maven"
 export MAVEN_ARGS="${MAVEN_ARGS:-} -Dmaven.repo.local=$CACHE/m2"
 status=0
-./mvnw -B verify "$@" || status=$?
+./mvnw -B -fae verify "$@" || status=$?
 echo "==> test summary (Surefire/Failsafe)"
 for f in */target/surefire-reports/*.txt */target/failsafe-reports/*.txt; do
   [ -f "$f" ] && grep -h "Tests run" "$f" | sed "s|^|$(dirname "$(dirname "$f")")/$(basename "$(dirname "$f")"): |"

@@ -119,6 +119,11 @@ Client URLs: target.endpoints, else one per StatefulSet pod through the headless
 {{- define "etcd-ops.env.etcd" -}}
 - name: ETCDCTL_ENDPOINTS
   value: {{ include "etcd-ops.endpoints" . | quote }}
+{{ include "etcd-ops.env.etcdAccess" . }}
+{{- end -}}
+
+{{/* env: how to talk to etcd (timeouts, TLS files, user), without the endpoints (jobs that discover them). */}}
+{{- define "etcd-ops.env.etcdAccess" -}}
 - name: ETCDCTL_DIAL_TIMEOUT
   value: {{ .Values.target.dialTimeout | quote }}
 - name: ETCDCTL_COMMAND_TIMEOUT
@@ -219,7 +224,7 @@ its TLS client files and etcd user come from the connection env (etcd-ops.env.et
 - name: ETCD_OPS_TARGET_ENDPOINTS
   value: {{ . | quote }}
 {{- end }}
-{{ include "etcd-ops.env.etcd" . }}
+{{ include "etcd-ops.env.etcdAccess" . }}
 {{- end -}}
 
 {{/* env: report files and logging; every job. */}}
@@ -393,10 +398,12 @@ projects the same three files the kubelet would. Call with (dict "root" $ "job" 
   mountPath: /etcd-ops/output
 {{- end -}}
 
+{{/* Call with the root context, or (dict "root" $ "tmpSizeLimit" ...) for a job that needs a bigger /tmp. */}}
 {{- define "etcd-ops.volumes.writable" -}}
+{{- $root := .root | default . -}}
 - name: tmp
   emptyDir:
-    sizeLimit: {{ .Values.tmpSizeLimit }}
+    sizeLimit: {{ .tmpSizeLimit | default $root.Values.tmpSizeLimit }}
 - name: output
   emptyDir:
     sizeLimit: 16Mi
@@ -551,10 +558,11 @@ volumes:
 
 {{/*
 The Kubernetes API rules of a job, (dict "root" $ "job" "backup"); empty: the job does not use the API at all, gets
-no Role and no service-account token. Today only backup-job talks to Kubernetes: it writes Events about each run on
-the StatefulSet (core/v1 Events, create) and reads that one StatefulSet for its uid, so that `kubectl describe
-statefulset` lists them. restore-job fetch/drill, health-checker, member-replacer and upgrader (as far as the chart
-runs them) use only etcd and the store.
+no Role and no service-account token. backup-job writes Events about each run on the StatefulSet (core/v1 Events)
+and reads that one StatefulSet for its uid, so that `kubectl describe statefulset` lists them. restore-job
+kubernetes and upgrader change the StatefulSet under the cluster Lease. restore-job fetch/drill, health-checker and
+member-replacer (as the chart runs them) use only etcd and the store. ChartRbacIT records the requests the jobs make
+against the Kubernetes simulation and checks these rules against them, both ways.
 */}}
 {{- define "etcd-ops.rbacRules" -}}
 {{- $sts := .root.Values.target.statefulSet -}}
@@ -566,5 +574,48 @@ runs them) use only etcd and the store.
   resources: [statefulsets]
   resourceNames: [{{ $sts | quote }}]
   verbs: [get]
+{{- else if and (eq .job "restore") (eq .root.Values.restore.mode "kubernetes") -}}
+- apiGroups: [""]
+  resources: [events]
+  verbs: [create]
+# discovery, the progress record (an annotation), scaling to 0 and back
+- apiGroups: [apps]
+  resources: [statefulsets]
+  resourceNames: [{{ $sts | quote }}]
+  verbs: [get, patch]
+- apiGroups: [apps]
+  resources: [statefulsets/scale]
+  resourceNames: [{{ $sts | quote }}]
+  verbs: [get, update]
+# the cluster Lease etcd-ops-<statefulset>: one mutating operation at a time (create cannot be limited by name)
+- apiGroups: [coordination.k8s.io]
+  resources: [leases]
+  verbs: [create]
+- apiGroups: [coordination.k8s.io]
+  resources: [leases]
+  resourceNames: [{{ printf "etcd-ops-%s" $sts | quote }}]
+  verbs: [get, update]
+# the restore pods (one per member), waiting for the members' pods to go; in a pod it also reads its own
+- apiGroups: [""]
+  resources: [pods]
+  verbs: [get, create, delete, deletecollection]
+{{- else if eq .job "upgrade" -}}
+- apiGroups: [""]
+  resources: [events]
+  verbs: [create]
+- apiGroups: [apps]
+  resources: [statefulsets]
+  resourceNames: [{{ $sts | quote }}]
+  verbs: [get, patch]
+- apiGroups: [coordination.k8s.io]
+  resources: [leases]
+  verbs: [create]
+- apiGroups: [coordination.k8s.io]
+  resources: [leases]
+  resourceNames: [{{ printf "etcd-ops-%s" $sts | quote }}]
+  verbs: [get, update]
+- apiGroups: [""]
+  resources: [pods]
+  verbs: [get, delete]
 {{- end -}}
 {{- end -}}

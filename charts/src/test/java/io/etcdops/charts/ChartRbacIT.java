@@ -35,8 +35,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * RBAC, so every request the jobs make goes through a recording proxy and is turned into the permission it needs. The
  * jobs run with the env and args of the chart's rendered containers (the store and in-container paths mapped to
  * local ones) against a real etcd 3.5 StatefulSet: backup-job, then restore-job kubernetes forced over the healthy
- * cluster, as NOTES says (kubectl set env ETCD_OPS_FORCE=true), which must bring the backed-up data back. Then: every
- * recorded permission is granted by the job's Role, and every verb the Role grants was used.
+ * cluster, as NOTES says (kubectl set env ETCD_OPS_FORCE=true), which must bring the backed-up data back; then upgrader
+ * with ETCD_OPS_TO_VERSION set the same way, 3.5.16 -> 3.5.30, keeping the data. Then: every recorded permission is
+ * granted by the job's Role, and every verb the Role grants was used.
  */
 class ChartRbacIT {
     private static final Duration UP = Duration.ofSeconds(120);
@@ -44,12 +45,14 @@ class ChartRbacIT {
     @Test
     void rolesGrantExactlyWhatTheJobsDo(@TempDir Path tmp) throws Exception {
         Rendered chart = Rendered.parse(Helm.HELM3.run(List.of("template", Helm.RELEASE, Project.chart().toString(), "--namespace", "default",
-                "-f", Project.valuesFile("minimal").toString(), "--set", "target.headlessService=etcd")).orFail().stdout());
+                "-f", Project.valuesFile("minimal").toString(), "--set", "target.headlessService=etcd", "--set", "upgrade.enabled=true"))
+                .orFail().stdout());
         String store = "file://" + tmp.resolve("store");
         try (KubeSimulation sim = KubeSimulation.start(); RecordingApiProxy backupApi = new RecordingApiProxy(sim.apiUrl());
-             RecordingApiProxy restoreApi = new RecordingApiProxy(sim.apiUrl())) {
+             RecordingApiProxy restoreApi = new RecordingApiProxy(sim.apiUrl());
+             RecordingApiProxy upgradeApi = new RecordingApiProxy(sim.apiUrl())) {
             sim.images().registerJvmMain("ghcr.io/etcd-ops/restore-job", JobCli.mainClass("restore-job"));
-            EtcdStatefulSets.flagStyle().version(EtcdBinaries.V3_5).objects().forEach(sim::apply);
+            EtcdStatefulSets.flagStyle().version(EtcdBinaries.V3_5_OLD).objects().forEach(sim::apply);
             sim.awaitStatefulSetReady("etcd", UP);
             String eps = IntStream.range(0, 3).mapToObj(i -> sim.resolve(URI.create("http://etcd-" + i + ".etcd:2379")).toString())
                     .collect(Collectors.joining(","));
@@ -72,10 +75,20 @@ class ChartRbacIT {
             sim.awaitStatefulSetReady("etcd", UP);
             assertThat(RestoredMember.dump(eps, null).kvs()).as("the backed-up data is back").isEqualTo(atBackup.kvs());
 
+            JobProcess.Result upgrade = run(sim, upgradeApi, Rendered.main(chart.cronJob("upgrade")), "upgrader", tmp,
+                    Map.of("ETCD_OPS_STORE", store, "ETCD_OPS_TO_VERSION", EtcdBinaries.V3_5));
+            assertThat(upgrade.exitCode()).as(upgrade + "\n" + sim.describePods("etcd")).isZero();
+            sim.awaitStatefulSetReady("etcd", UP);
+            assertThat(sim.client().apps().statefulSets().withName("etcd").get().getSpec().getTemplate().getSpec().getContainers().get(0)
+                    .getImage()).endsWith(EtcdBinaries.V3_5);
+            assertThat(RestoredMember.dump(eps, null).kvs()).as("the data survives the upgrade").isEqualTo(atBackup.kvs());
+
             assertGrantsExactly(chart.get(Role.class, "etcd-ops-backup"), backupApi.permissions(), Set.of());
             // in a pod (not here) restore-job also reads its own pod, to give the restore pods its env: pods get, which
-            // the recorded run needs anyway (waiting for pods to go)
-            assertGrantsExactly(chart.get(Role.class, "etcd-ops-restore"), restoreApi.permissions(), Set.of());
+            // the recorded run needs anyway (waiting for pods to go). pods delete: a rerun after a failed member first
+            // deletes the leftover restore pod (the resume case of restore-job's KubernetesRestoreIT), not this run.
+            assertGrantsExactly(chart.get(Role.class, "etcd-ops-restore"), restoreApi.permissions(), Set.of("core/pods:delete"));
+            assertGrantsExactly(chart.get(Role.class, "etcd-ops-upgrade"), upgradeApi.permissions(), Set.of());
         }
     }
 
@@ -103,9 +116,12 @@ class ChartRbacIT {
         }
     }
 
+    /** In-container paths (values that start with one) to local folders; image names and URLs stay as they are. */
     private static String map(String v, Map<String, String> paths) {
         for (Map.Entry<String, String> p : paths.entrySet()) {
-            v = v.replace(p.getKey(), p.getValue());
+            if (v.startsWith(p.getKey())) {
+                return p.getValue() + v.substring(p.getKey().length());
+            }
         }
         return v;
     }

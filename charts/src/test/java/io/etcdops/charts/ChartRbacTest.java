@@ -21,14 +21,26 @@ class ChartRbacTest {
 
     /**
      * backup-job writes Events about each run on the StatefulSet and reads that one StatefulSet (its uid, so that
-     * `kubectl describe statefulset` lists them). No other job, as the chart runs it today, talks to Kubernetes: they
-     * get no Role at all (and no token).
+     * `kubectl describe statefulset` lists them). restore-job kubernetes scales the StatefulSet, records progress on it,
+     * holds the cluster Lease and runs restore pods. No other job, as the chart runs it today, talks to Kubernetes:
+     * they get no Role at all (and no token).
      */
     static final Map<String, List<PolicyRule>> EXPECTED_RULES = Map.of(
             "backup", List.of(
                     new PolicyRuleBuilder().withApiGroups("").withResources("events").withVerbs("create").build(),
                     new PolicyRuleBuilder().withApiGroups("apps").withResources("statefulsets").withResourceNames("etcd")
-                            .withVerbs("get").build()));
+                            .withVerbs("get").build()),
+            // restore-job kubernetes: checked against the requests it really makes by ChartRbacIT
+            "restore", List.of(
+                    new PolicyRuleBuilder().withApiGroups("").withResources("events").withVerbs("create").build(),
+                    new PolicyRuleBuilder().withApiGroups("apps").withResources("statefulsets").withResourceNames("etcd")
+                            .withVerbs("get", "patch").build(),
+                    new PolicyRuleBuilder().withApiGroups("apps").withResources("statefulsets/scale").withResourceNames("etcd")
+                            .withVerbs("get", "update").build(),
+                    new PolicyRuleBuilder().withApiGroups("coordination.k8s.io").withResources("leases").withVerbs("create").build(),
+                    new PolicyRuleBuilder().withApiGroups("coordination.k8s.io").withResources("leases").withResourceNames("etcd-ops-etcd")
+                            .withVerbs("get", "update").build(),
+                    new PolicyRuleBuilder().withApiGroups("").withResources("pods").withVerbs("get", "create", "delete", "deletecollection").build()));
 
     static final List<String> JOBS = List.of("backup", "restore", "drill", "health", "replacer", "upgrade");
 
@@ -83,7 +95,7 @@ class ChartRbacTest {
     @Test
     void disabledJobsGetNoAccountAndNoRole() {
         Rendered r = Helm.HELM3.render("minimal");
-        assertThat(r.all(Role.class)).extracting(x -> x.getMetadata().getName()).containsExactly("etcd-ops-backup");
+        assertThat(r.all(Role.class)).extracting(x -> x.getMetadata().getName()).containsExactlyInAnyOrder("etcd-ops-backup", "etcd-ops-restore");
         assertThat(r.all(ServiceAccount.class)).extracting(x -> x.getMetadata().getName())
                 .containsExactlyInAnyOrder("etcd-ops-backup", "etcd-ops-restore");
     }
@@ -91,11 +103,15 @@ class ChartRbacTest {
     @Test
     void rolesGoToTheTargetNamespaceAndBindTheAccountsInTheReleaseNamespace() {
         Rendered r = Helm.HELM3.render(List.of(Project.valuesFile("minimal")), Map.of("target.namespace", "etcd-prod"));
-        assertThat(r.all(Role.class)).allSatisfy(x -> assertThat(x.getMetadata().getNamespace()).isEqualTo("etcd-prod"));
-        assertThat(r.all(RoleBinding.class)).allSatisfy(b -> {
-            assertThat(b.getMetadata().getNamespace()).isEqualTo("etcd-prod");
-            assertThat(b.getSubjects().get(0).getNamespace()).isEqualTo(Helm.NAMESPACE);
-        });
+        assertThat(r.all(Role.class)).filteredOn(x -> !x.getMetadata().getName().endsWith("-self"))
+                .hasSize(2).allSatisfy(x -> assertThat(x.getMetadata().getNamespace()).isEqualTo("etcd-prod"));
+        assertThat(r.all(RoleBinding.class)).allSatisfy(b -> assertThat(b.getSubjects().get(0).getNamespace()).isEqualTo(Helm.NAMESPACE));
+        // restore-job kubernetes reads its own pod, which runs in the release namespace
+        Role self = r.get(Role.class, "etcd-ops-restore-self");
+        assertThat(self.getMetadata().getNamespace()).isEqualTo(Helm.NAMESPACE);
+        assertThat(self.getRules()).containsExactly(new PolicyRuleBuilder().withApiGroups("").withResources("pods").withVerbs("get").build());
+        assertThat(r.get(RoleBinding.class, "etcd-ops-restore-self").getMetadata().getNamespace()).isEqualTo(Helm.NAMESPACE);
+        assertThat(Helm.HELM3.render("minimal").find(Role.class, "etcd-ops-restore-self")).as("same namespace: not needed").isEmpty();
         assertThat(r.all(ServiceAccount.class)).allSatisfy(s -> assertThat(s.getMetadata().getNamespace()).isEqualTo(Helm.NAMESPACE));
         assertThat(Rendered.env(Rendered.main(r.cronJob("backup")), "ETCD_OPS_NAMESPACE")).isEqualTo("etcd-prod");
         assertThat(Rendered.env(Rendered.main(r.cronJob("backup")), "ETCDCTL_ENDPOINTS"))

@@ -21,6 +21,7 @@ final class EtcdMembership {
     private static final Logger LOG = LoggerFactory.getLogger(EtcdMembership.class);
     /** etcd's answer while a learner's log is behind the leader's (etcdserver.ErrLearnerNotReady). */
     static final String NOT_IN_SYNC = "can only promote a learner member which is in sync with leader";
+    static final Duration UNHEALTHY_RETRY = Duration.ofSeconds(30);
 
     private final EtcdSession session;
     private final Duration timeout;
@@ -35,12 +36,29 @@ final class EtcdMembership {
         LOG.info("removed member {} ({}) from the cluster", m.idHex(), m.label());
     }
 
-    /** Adds a learner with these peer URLs and returns its id. */
+    /**
+     * Adds a learner with this peer URL and returns its id. etcd's strict reconfiguration check refuses any member add
+     * ("unhealthy cluster") unless the leader has been connected to every voting member for the last 5 s: that is
+     * retried for {@link #UNHEALTHY_RETRY}, then reported.
+     */
     long addLearner(URI peerUrl) {
-        Member m = session.await("member add --learner " + peerUrl,
-                () -> session.client().getClusterClient().addMember(List.of(peerUrl), true), timeout).getMember();
-        LOG.info("added learner {} with peer URL {}", Long.toHexString(m.getId()), peerUrl);
-        return m.getId();
+        long deadline = System.nanoTime() + UNHEALTHY_RETRY.toNanos();
+        while (true) {
+            try {
+                Member m = session.await("member add --learner " + peerUrl,
+                        () -> session.client().getClusterClient().addMember(List.of(peerUrl), true), timeout).getMember();
+                LOG.info("added learner {} with peer URL {}", Long.toHexString(m.getId()), peerUrl);
+                return m.getId();
+            } catch (JobException e) {
+                if (!e.getMessage().contains("unhealthy cluster") || System.nanoTime() > deadline) {
+                    throw e.getMessage().contains("unhealthy cluster") ? JobException.failed(e.getMessage() + ": etcd adds "
+                            + "no member while a voting member is unreachable (--strict-reconfig-check); bring it back or "
+                            + "remove it, then rerun", e) : e;
+                }
+                LOG.info("etcd refuses the member add for now ({}); retrying", e.getMessage());
+                sleep(2000);
+            }
+        }
     }
 
     void updatePeerUrl(long id, URI peerUrl) {

@@ -231,6 +231,15 @@ final class ReplacementPlanner {
             return Decision.of(Kind.REFUSED, "StatefulSet " + o.target().name() + " is mid-rollout (" + rollout.get()
                     + "): replacing a member now would race the StatefulSet controller; wait for the rollout to finish");
         }
+        if (!d.resume()) {
+            List<String> others = o.health().stream().filter(h -> h.ordinal() != d.ordinal() && !h.healthy()
+                    && h.member().isPresent()).map(MemberHealth::describe).toList();
+            if (!others.isEmpty()) {
+                return Decision.of(Kind.REFUSED, "another member is unhealthy too (" + String.join(" | ", others) + "): etcd adds "
+                        + "no member while a voting member is unreachable (--strict-reconfig-check), so a replacement would stop "
+                        + "half way; bring it back or remove it by hand (docs/runbooks/replace-a-member.md), then rerun");
+            }
+        }
         if (d.member().isPresent() && !d.member().get().learner()) {
             MemberInfo m = d.member().get();
             ClusterView v = o.view();

@@ -69,12 +69,12 @@ class ReplacementPlannerTest {
     }
 
     @Test
-    void removingAHealthyMemberWhileAnotherIsDownIsRefused() {
+    void startingAReplacementWhileAnotherMemberIsDownIsRefused() {
         Fixture f = fixture().down(2);
         f.requested = "etcd-1";
         Decision d = decide(f);
         assertThat(d.kind()).isEqualTo(Kind.REFUSED);
-        assertThat(d.reason()).contains("removing etcd-1 (healthy)", "1 healthy of 2");
+        assertThat(d.reason()).contains("another member is unhealthy too", "etcd-2", "strict-reconfig-check");
     }
 
     @Test

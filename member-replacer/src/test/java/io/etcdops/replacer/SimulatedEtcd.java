@@ -149,6 +149,25 @@ final class SimulatedEtcd implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Puts a key, retrying for up to 30 s: right after a member is frozen the rest may first have to elect a leader
+     * (etcd answers "request timed out, possibly due to previous leader failure"). Succeeds only if they have quorum.
+     */
+    static void putWithQuorum(Client c, String key, String value) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                c.getKVClient().put(bytes(key), bytes(value)).get(10, TimeUnit.SECONDS);
+                return;
+            } catch (Exception e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(500);
+            }
+        }
+    }
+
     static String get(Client c, String key) throws Exception {
         var r = c.getKVClient().get(bytes(key), GetOption.builder().withSerializable(true).build()).get(10, TimeUnit.SECONDS);
         return r.getKvs().isEmpty() ? null : r.getKvs().get(0).getValue().toString(StandardCharsets.UTF_8);
@@ -180,7 +199,7 @@ final class SimulatedEtcd implements AutoCloseable {
                     client.getKVClient().put(bytes("/writer/" + (i++ % 500)), bytes("v" + i)).get(5, TimeUnit.SECONDS);
                     ok.incrementAndGet();
                 } catch (Exception e) {
-                    failures.add(e.toString());
+                    failures.add(java.time.Instant.now() + " " + e);
                 }
                 try {
                     Thread.sleep(50);

@@ -61,7 +61,7 @@ class WipedDataDirIT {
             }
             etcd.freeze("etcd-0");
             try (Client rest = etcd.client("etcd-1", "etcd-2")) {
-                rest.getKVClient().put(SimulatedEtcd.bytes("/after"), SimulatedEtcd.bytes("x")).get(20, TimeUnit.SECONDS);
+                SimulatedEtcd.putWithQuorum(rest, "/after", "quorum of etcd-1 and etcd-2");
             }
             etcd.thaw("etcd-0");
         }

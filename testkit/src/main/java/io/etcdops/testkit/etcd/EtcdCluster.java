@@ -224,11 +224,24 @@ public final class EtcdCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * Writes one key, retrying for up to 30 s: right after a member was killed the cluster may be electing a leader
+     * ("request timed out"), which on a loaded 2-core machine takes a few seconds.
+     */
     public void put(String key, String value) {
-        try (Client c = client()) {
-            c.getKVClient().put(bytes(key), bytes(value)).get(10, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new IllegalStateException("put " + key + " failed: " + e.getMessage(), e);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        try (Client c = client(runningEndpoints().isEmpty() ? endpoints() : runningEndpoints())) {
+            while (true) {
+                try {
+                    c.getKVClient().put(bytes(key), bytes(value)).get(10, TimeUnit.SECONDS);
+                    return;
+                } catch (Exception e) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("put " + key + " failed: " + e.getMessage(), e);
+                    }
+                    sleep(500);
+                }
+            }
         }
     }
 
