@@ -127,15 +127,21 @@ public final class ProgressRecord {
         if (!statefulSet().getMetadata().getAnnotations().containsKey(ANNOTATION)) {
             return;
         }
-        try {
-            // edit() sends a JSON patch "remove": unlike a merge patch's null it is honoured by every API server
-            client.apps().statefulSets().inNamespace(namespace).withName(statefulSet).edit(s -> {
-                s.getMetadata().getAnnotations().remove(ANNOTATION);
-                return s;
-            });
-        } catch (KubernetesClientException e) {
-            throw JobException.failed("cannot remove the " + ANNOTATION + " annotation from StatefulSet " + namespace + "/"
-                    + statefulSet + ": " + e.getMessage(), e);
+        // edit() sends a JSON patch "remove" (honoured by every API server, unlike a merge patch's null); the
+        // StatefulSet controller writes status all the time, so a conflict is retried a few times.
+        for (int attempt = 1; ; attempt++) {
+            try {
+                client.apps().statefulSets().inNamespace(namespace).withName(statefulSet).edit(s -> {
+                    s.getMetadata().getAnnotations().remove(ANNOTATION);
+                    return s;
+                });
+                return;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt >= 5) {
+                    throw JobException.failed("cannot remove the " + ANNOTATION + " annotation from StatefulSet " + namespace + "/"
+                            + statefulSet + ": " + e.getMessage(), e);
+                }
+            }
         }
     }
 
