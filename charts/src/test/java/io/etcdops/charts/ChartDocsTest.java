@@ -93,19 +93,22 @@ class ChartDocsTest {
         String notes = Helm.HELM4.notes(List.of(Project.valuesFile("everything-on")), Map.of());
         assertThat(notes).contains(
                 "kubectl -n etcd create job etcd-ops-backup-manual-$(date +%s) --from=cronjob/etcd-ops-backup",
-                "kubectl -n etcd create job etcd-ops-restore-$(date +%s) --from=cronjob/etcd-ops-restore --dry-run=client -o yaml \\\n"
-                        + "      | kubectl set env --local -f - ETCD_OPS_SNAPSHOT=<snapshot name> -o yaml \\\n"
+                "kubectl -n etcd create job etcd-ops-restore-plan-$(date +%s) --from=cronjob/etcd-ops-restore --dry-run=client -o yaml \\\n"
+                        + "      | kubectl set env --local -f - ETCD_OPS_DRY_RUN=true -o yaml \\\n"
                         + "      | kubectl -n etcd create -f -",
+                "kubectl -n etcd create job etcd-ops-restore-$(date +%s) --from=cronjob/etcd-ops-restore\n",
+                "| kubectl set env --local -f - ETCD_OPS_SNAPSHOT=<snapshot name> ETCD_OPS_FORCE=true -o yaml",
                 "kubectl -n etcd create job etcd-ops-drill-manual-$(date +%s) --from=cronjob/etcd-ops-drill",
                 "kubectl -n etcd create job etcd-ops-health-manual-$(date +%s) --from=cronjob/etcd-ops-health",
-                "kubectl -n etcd create job etcd-ops-upgrade-$(date +%s) --from=cronjob/etcd-ops-upgrade",
-                "PVC etcd-restore at /etcd-ops/restore/snapshot.db",
+                "kubectl -n etcd create job etcd-ops-upgrade-$(date +%s) --from=cronjob/etcd-ops-upgrade --dry-run=client -o yaml",
+                "| kubectl set env --local -f - ETCD_OPS_TO_VERSION=<X.Y.Z> ETCD_OPS_DRY_RUN=true -o yaml",
                 "restore.before is set (2026-11-24T08:00:00Z) and wins over ETCD_OPS_SNAPSHOT: add ETCD_OPS_BEFORE- to",
-                "NOT YET: restoring the StatefulSet's members from Kubernetes",
-                "NOT YET: upgrader is a placeholder",
-                "NOT YET: member-replacer is a placeholder");
+                "NOT YET: the chart runs member-replacer with the connection options only");
+        String fetch = Helm.HELM4.notes(List.of(Project.valuesFile("file-store")), Map.of());
+        assertThat(fetch).contains("runs `restore-job fetch`", "PVC etcd-restore at /etcd-ops/restore/snapshot.db",
+                "docs/runbooks/restore-after-quorum-loss.md");
         String minimal = Helm.HELM4.notes(List.of(Project.valuesFile("minimal")), Map.of());
-        assertThat(minimal).contains("RESTORE DRILL  disabled").doesNotContain("UPGRADE", "HEALTH");
+        assertThat(minimal).contains("RESTORE DRILL  disabled", "UPGRADE  disabled").doesNotContain("HEALTH");
         assertThat(Project.root().resolve("docs/runbooks/restore-after-quorum-loss.md")).as("the runbook NOTES names").exists();
     }
 
@@ -135,6 +138,7 @@ class ChartDocsTest {
         assertThat(r.exitCode()).as(r.output()).isZero();
         c = Rendered.SERIALIZATION.unmarshal(r.stdout(), Job.class).getSpec().getTemplate().getSpec().getContainers().get(0);
         assertThat(Rendered.envNames(c)).doesNotContain("ETCD_OPS_BEFORE").contains("ETCD_OPS_SNAPSHOT");
-        assertThat(JobCli.help("restore-job", List.of("fetch"))).contains("env ETCD_OPS_SNAPSHOT", "env ETCD_OPS_BEFORE");
+        assertThat(JobCli.help("restore-job", List.of("kubernetes"))).contains("env ETCD_OPS_SNAPSHOT", "env ETCD_OPS_BEFORE", "env ETCD_OPS_FORCE");
+        assertThat(JobCli.help("upgrader", List.of())).contains("env ETCD_OPS_TO_VERSION", "env ETCD_OPS_DRY_RUN");
     }
 }

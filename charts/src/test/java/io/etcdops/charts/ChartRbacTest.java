@@ -22,8 +22,8 @@ class ChartRbacTest {
     /**
      * backup-job writes Events about each run on the StatefulSet and reads that one StatefulSet (its uid, so that
      * `kubectl describe statefulset` lists them). restore-job kubernetes scales the StatefulSet, records progress on it,
-     * holds the cluster Lease and runs restore pods. No other job, as the chart runs it today, talks to Kubernetes:
-     * they get no Role at all (and no token).
+     * holds the cluster Lease and runs restore pods; upgrader patches the StatefulSet and deletes its pods one at a time
+     * under the Lease. No other job, as the chart runs it today, talks to Kubernetes: no Role at all (and no token).
      */
     static final Map<String, List<PolicyRule>> EXPECTED_RULES = Map.of(
             "backup", List.of(
@@ -40,7 +40,16 @@ class ChartRbacTest {
                     new PolicyRuleBuilder().withApiGroups("coordination.k8s.io").withResources("leases").withVerbs("create").build(),
                     new PolicyRuleBuilder().withApiGroups("coordination.k8s.io").withResources("leases").withResourceNames("etcd-ops-etcd")
                             .withVerbs("get", "update").build(),
-                    new PolicyRuleBuilder().withApiGroups("").withResources("pods").withVerbs("get", "create", "delete", "deletecollection").build()));
+                    new PolicyRuleBuilder().withApiGroups("").withResources("pods").withVerbs("get", "create", "delete", "deletecollection").build()),
+            // upgrader: checked against the requests it really makes by ChartRbacIT
+            "upgrade", List.of(
+                    new PolicyRuleBuilder().withApiGroups("").withResources("events").withVerbs("create").build(),
+                    new PolicyRuleBuilder().withApiGroups("apps").withResources("statefulsets").withResourceNames("etcd")
+                            .withVerbs("get", "patch").build(),
+                    new PolicyRuleBuilder().withApiGroups("coordination.k8s.io").withResources("leases").withVerbs("create").build(),
+                    new PolicyRuleBuilder().withApiGroups("coordination.k8s.io").withResources("leases").withResourceNames("etcd-ops-etcd")
+                            .withVerbs("get", "update").build(),
+                    new PolicyRuleBuilder().withApiGroups("").withResources("pods").withVerbs("get", "delete").build()));
 
     static final List<String> JOBS = List.of("backup", "restore", "drill", "health", "replacer", "upgrade");
 
@@ -90,6 +99,13 @@ class ChartRbacTest {
         var backup = Rendered.main(r.cronJob("backup"));
         assertThat(Rendered.env(backup, "ETCD_OPS_STATEFULSET")).isEqualTo("etcd-main");
         assertThat(Rendered.env(backup, "ETCD_OPS_NAMESPACE")).isEqualTo(Helm.NAMESPACE);
+    }
+
+    @Test
+    void restoreInFetchModeNeedsNoKubernetesAccess() {
+        Rendered r = Helm.HELM3.render(List.of(Project.valuesFile("file-store")), Map.of());
+        assertThat(r.find(Role.class, "etcd-ops-restore")).isEmpty();
+        assertThat(Rendered.pod(r.cronJob("restore")).getVolumes()).noneSatisfy(v -> assertThat(v.getProjected()).isNotNull());
     }
 
     @Test

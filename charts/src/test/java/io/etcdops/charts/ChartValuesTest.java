@@ -44,10 +44,14 @@ class ChartValuesTest {
 
         Container restore = Rendered.main(r.cronJob("restore"));
         assertThat(restore.getImage()).isEqualTo("ghcr.io/etcd-ops/restore-job:" + Project.version());
-        assertThat(restore.getArgs()).containsExactly("fetch", "--out", "/etcd-ops/restore/snapshot.db");
+        assertThat(restore.getArgs()).containsExactly("kubernetes", "--work-dir", "/etcd-ops/work",
+                "--restore-service-account", "etcd-ops-restore", "--timeout", "30m");
         assertThat(Rendered.env(restore, "ETCD_OPS_SNAPSHOT")).isEqualTo("latest");
-        assertThat(Rendered.envNames(restore)).doesNotContain("ETCD_OPS_BEFORE", "ETCDCTL_ENDPOINTS");
-        assertThat(volume(Rendered.pod(r.cronJob("restore")), "restore").getEmptyDir()).isNotNull();
+        assertThat(Rendered.env(restore, "ETCD_OPS_FORCE")).as("a healthy cluster is refused unless forced per run").isEqualTo("false");
+        assertThat(Rendered.env(restore, "ETCD_OPS_BUMP_REVISION")).isEqualTo("1000000000");
+        assertThat(Rendered.env(restore, "ETCD_OPS_STATEFULSET")).isEqualTo("etcd");
+        assertThat(Rendered.envNames(restore)).doesNotContain("ETCD_OPS_BEFORE", "ETCDCTL_ENDPOINTS", "ETCD_OPS_DRY_RUN", "ETCD_OPS_SERVICE");
+        assertThat(volume(Rendered.pod(r.cronJob("restore")), "work").getEmptyDir().getSizeLimit().toString()).isEqualTo("10Gi");
     }
 
     @Test
@@ -68,8 +72,9 @@ class ChartValuesTest {
         assertThat(backup.getEnvFrom()).isEmpty();
         assertThat(Rendered.env(backup, "ETCDCTL_ENDPOINTS").split(",")).hasSize(5);
         assertThat(volume(Rendered.pod(r.cronJob("backup")), "encryption-key").getSecret().getSecretName()).isEqualTo("etcd-backup-key");
-        assertThat(Rendered.env(Rendered.main(r.cronJob("restore")), "ETCD_OPS_ENCRYPTION_KEY_FILE"))
-                .as("restore decrypts with the same key").isEqualTo("/etcd-ops/encryption/key");
+        assertThat(Rendered.main(r.cronJob("restore")).getEnv()).as("restore decrypts with the same key")
+                .filteredOn(e -> e.getName().equals("ETCD_OPS_ENCRYPTION_KEY")).singleElement()
+                .satisfies(e -> assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo("etcd-backup-key"));
     }
 
     @Test
@@ -88,7 +93,7 @@ class ChartValuesTest {
     @Test
     void gcsWithAKeySecret() {
         Rendered r = Helm.HELM3.render(List.of(Project.valuesFile("gcs-workload-identity")),
-                Map.of("store.credentials.gcsKeySecret", "gcs-key"));
+                Map.of("store.credentials.gcsKeySecret", "gcs-key", "restore.mode", "fetch"));
         Container backup = Rendered.main(r.cronJob("backup"));
         assertThat(Rendered.env(backup, "GOOGLE_APPLICATION_CREDENTIALS")).isEqualTo("/etcd-ops/gcs/key.json");
         assertThat(volume(Rendered.pod(r.cronJob("backup")), "gcs-key").getSecret().getSecretName()).isEqualTo("gcs-key");
@@ -130,19 +135,17 @@ class ChartValuesTest {
         Container health = Rendered.main(r.cronJob("health"));
         assertThat(Rendered.env(health, "ETCD_OPS_BACKUP_MAX_AGE")).isEqualTo("25h");
         assertThat(Rendered.env(health, "ETCD_OPS_HEALTH_FORMAT")).isEqualTo("json");
-        assertThat(Rendered.envNames(Rendered.main(r.cronJob("restore")))).as("restore needs no etcd connection")
-                .doesNotContain("ETCDCTL_ENDPOINTS", "ETCDCTL_CACERT");
+        assertThat(Rendered.envNames(Rendered.main(r.cronJob("restore")))).as("restore discovers the members, with the same TLS and user")
+                .doesNotContain("ETCDCTL_ENDPOINTS").contains("ETCDCTL_CACERT", "ETCDCTL_USER", "ETCD_OPS_PASSWORD_FILE");
     }
 
     @Test
     void everythingOn() {
         Rendered r = Helm.HELM3.render("everything-on");
         Container backup = Rendered.main(r.cronJob("backup"));
-        assertThat(Rendered.env(backup, "ETCD_OPS_STORE")).isEqualTo("file:///var/backups/etcd");
-        assertThat(backup.getVolumeMounts()).anySatisfy(m -> {
-            assertThat(m.getMountPath()).isEqualTo("/var/backups/etcd");
-            assertThat(volume(Rendered.pod(r.cronJob("backup")), m.getName()).getPersistentVolumeClaim().getClaimName()).isEqualTo("etcd-backups");
-        });
+        assertThat(Rendered.env(backup, "ETCD_OPS_STORE")).isEqualTo("s3://etcd-backups/prod-eu");
+        assertThat(Rendered.env(backup, "ETCD_OPS_PART_SIZE_MIB")).isEqualTo("32");
+        assertThat(Rendered.env(backup, "ETCD_OPS_UPLOAD_PARALLELISM")).isEqualTo("2");
         assertThat(Rendered.env(backup, "ETCD_OPS_CLUSTER_NAME")).isEqualTo("prod-eu");
         assertThat(Rendered.env(backup, "ETCD_OPS_COMPRESSION")).isEqualTo("gzip");
         assertThat(Rendered.env(backup, "ETCD_OPS_VERIFY")).isEqualTo("trailer");
@@ -159,8 +162,32 @@ class ChartValuesTest {
         assertThat(r.cronJob("backup").getMetadata().getLabels()).containsEntry("team", "platform");
 
         Container restore = Rendered.main(r.cronJob("restore"));
+        assertThat(restore.getArgs()).containsExactly("kubernetes", "--work-dir", "/etcd-ops/work",
+                "--restore-service-account", "etcd-ops-restore", "--timeout", "45m");
         assertThat(Rendered.env(restore, "ETCD_OPS_BEFORE")).isEqualTo("2026-11-24T08:00:00Z");
-        assertThat(volume(Rendered.pod(r.cronJob("restore")), "restore").getPersistentVolumeClaim().getClaimName()).isEqualTo("etcd-restore");
+        assertThat(Rendered.env(restore, "ETCD_OPS_STATEFULSET")).isEqualTo("etcd");
+        assertThat(Rendered.env(restore, "ETCD_OPS_NAMESPACE")).isEqualTo("etcd");
+        assertThat(Rendered.env(restore, "ETCD_OPS_SERVICE")).isEqualTo("etcd");
+        assertThat(Rendered.env(restore, "ETCD_OPS_RESTORE_IMAGE")).isEqualTo(restore.getImage());
+        assertThat(Rendered.env(restore, "ETCD_OPS_FORCE")).isEqualTo("false");
+        assertThat(Rendered.env(restore, "ETCD_OPS_ETCD_CONTAINER")).isEqualTo("etcd");
+        assertThat(Rendered.env(restore, "ETCD_OPS_DATA_VOLUME")).isEqualTo("data");
+        assertThat(Rendered.envNames(restore)).as("members are discovered from the StatefulSet").doesNotContain("ETCDCTL_ENDPOINTS")
+                .contains("ETCDCTL_CACERT", "ETCD_OPS_PASSWORD_FILE");
+        // the restore pods copy this container's env, not its volumes: the key goes as a value from the Secret
+        assertThat(Rendered.envNames(restore)).doesNotContain("ETCD_OPS_ENCRYPTION_KEY_FILE");
+        assertThat(restore.getEnv()).filteredOn(e -> e.getName().equals("ETCD_OPS_ENCRYPTION_KEY")).singleElement()
+                .satisfies(e -> assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo("etcd-backup-key"));
+
+        Container upgrade = Rendered.main(r.cronJob("upgrade"));
+        assertThat(upgrade.getArgs()).isEmpty();
+        assertThat(Rendered.env(upgrade, "ETCD_OPS_TO_VERSION")).as("set per run").isEmpty();
+        assertThat(Rendered.env(upgrade, "ETCD_OPS_STATEFULSET")).isEqualTo("etcd");
+        assertThat(Rendered.env(upgrade, "ETCD_OPS_SKIP_BACKUP")).isEqualTo("false");
+        assertThat(Rendered.env(upgrade, "ETCD_OPS_ENCRYPTION_KEY_FILE")).isEqualTo("/etcd-ops/encryption/key");
+        assertThat(Rendered.env(upgrade, "ETCD_OPS_STORE")).isEqualTo("s3://etcd-backups/prod-eu");
+        assertThat(volume(Rendered.pod(r.cronJob("upgrade")), "tmp").getEmptyDir().getSizeLimit().toString())
+                .as("the pre-upgrade backup is verified in /tmp").isEqualTo("10Gi");
 
         PodSpec drill = Rendered.pod(r.cronJob("drill"));
         assertThat(drill.getInitContainers()).as("imageVolume: no copy step").isEmpty();
@@ -182,7 +209,7 @@ class ChartValuesTest {
                 .doesNotContain("ETCD_OPS_QUOTA_WARN_RATIO", "ETCD_OPS_PEER_RTT_WARN", "ETCD_OPS_RECOVER_NOSPACE");
 
         assertThat(Rendered.main(r.cronJob("replacer")).getImage()).isEqualTo("ghcr.io/etcd-ops/member-replacer:" + Project.version());
-        assertThat(Rendered.main(r.cronJob("upgrade")).getImage()).isEqualTo("ghcr.io/etcd-ops/upgrader:" + Project.version());
+        assertThat(upgrade.getImage()).isEqualTo("ghcr.io/etcd-ops/upgrader:" + Project.version());
 
         var rule = r.generic("PrometheusRule");
         assertThat(rule).singleElement().satisfies(p -> {
@@ -192,6 +219,21 @@ class ChartValuesTest {
                     "> 90000", "alert: EtcdOpsHealthCritical", "etcd_ops_health_status{job=\"etcd-ops-health\", cluster=\"prod-eu\"} >= 2",
                     "alert: EtcdOpsRestoreDrillFailing", "team: platform");
         });
+    }
+
+    @Test
+    void fileStoreOnASharedClaim() {
+        Rendered r = Helm.HELM3.render("file-store");
+        Container backup = Rendered.main(r.cronJob("backup"));
+        assertThat(Rendered.env(backup, "ETCD_OPS_STORE")).isEqualTo("file:///var/backups/etcd");
+        assertThat(backup.getVolumeMounts()).anySatisfy(m -> {
+            assertThat(m.getMountPath()).isEqualTo("/var/backups/etcd");
+            assertThat(volume(Rendered.pod(r.cronJob("backup")), m.getName()).getPersistentVolumeClaim().getClaimName()).isEqualTo("etcd-backups");
+        });
+        Container restore = Rendered.main(r.cronJob("restore"));
+        assertThat(restore.getArgs()).containsExactly("fetch", "--out", "/etcd-ops/restore/snapshot.db");
+        assertThat(volume(Rendered.pod(r.cronJob("restore")), "restore").getPersistentVolumeClaim().getClaimName()).isEqualTo("etcd-restore");
+        assertThat(restore.getVolumeMounts()).extracting(m -> m.getMountPath()).contains("/var/backups/etcd", "/etcd-ops/restore");
     }
 
     @Test

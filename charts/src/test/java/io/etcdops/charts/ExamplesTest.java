@@ -120,6 +120,12 @@ class ExamplesTest {
             }
         }
         assertThat(used).containsExactly("backup", "upgrade", "health");
+        // the variables set on the way (kubectl set env --local, as NOTES shows) are upgrader's
+        Matcher setEnv = Pattern.compile("set env --local -f - ((?:[A-Z_]+=\\S+ ?)+)").matcher(String.join("\n", runs));
+        assertThat(setEnv.find()).isTrue();
+        List<String> vars = java.util.Arrays.stream(setEnv.group(1).trim().split(" ")).map(a -> a.substring(0, a.indexOf('='))).toList();
+        assertThat(vars).containsExactly("ETCD_OPS_TO_VERSION");
+        assertThat(JobCli.unknownTo("upgrader", List.of(), vars)).isEmpty();
         // the default prefix input is the chart's fullname for release etcd-ops
         assertThat(Files.readString(file)).contains("default: etcd-ops");
         Rendered r = Helm.HELM3.render(List.of(Project.valuesFile("minimal")), Map.of("upgrade.enabled", "true", "health.enabled", "true"));

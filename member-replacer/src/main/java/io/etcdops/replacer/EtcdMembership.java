@@ -99,7 +99,7 @@ final class EtcdMembership {
                 throw JobException.failed("promotion interrupted");
             } catch (Exception e) {
                 last = EtcdErrors.describe(e);
-                if (!last.contains("in sync with leader") && !last.contains("timed out") && !last.contains("unavailable")) {
+                if (!last.contains(NOT_IN_SYNC) && !last.contains("timed out") && !last.contains("unavailable")) {
                     throw JobException.failed("promoting learner " + Long.toHexString(id) + " failed: " + last, e);
                 }
                 LOG.info("learner {} not ready for promotion yet ({}); retrying", Long.toHexString(id), last);
