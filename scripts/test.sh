@@ -8,8 +8,15 @@ command -v javac >/dev/null || { apt-get update -qq && apt-get install -y -qq op
 CACHE=${ETCD_OPS_CACHE:-$HOME/.cache/etcd-ops}
 export MAVEN_USER_HOME="$CACHE/maven"
 export MAVEN_ARGS="${MAVEN_ARGS:-} -Dmaven.repo.local=$CACHE/m2"
+# Container images: built with Jib on a local JRE base and smoke-tested with podman (charts' ImageSmokeIT), about
+# 1.5 minutes warm / 2.5 cold on 2 cores (bench/RESULTS.md "Images"). --no-images skips them.
+IMAGES=(-Pimages)
+if [ "${1:-}" = "--no-images" ]; then shift; IMAGES=(); else
+  ./scripts/build-base-image.sh
+  IMAGES+=("-Djib.from.image=tar://$CACHE/images/jre17-base.tar")
+fi
 status=0
-./mvnw -B -fae verify "$@" || status=$?
+./mvnw -B -fae verify "${IMAGES[@]}" "$@" || status=$?
 echo "==> test summary (Surefire/Failsafe)"
 for f in */target/surefire-reports/*.txt */target/failsafe-reports/*.txt; do
   [ -f "$f" ] && grep -h "Tests run" "$f" | sed "s|^|$(dirname "$(dirname "$f")")/$(basename "$(dirname "$f")"): |"

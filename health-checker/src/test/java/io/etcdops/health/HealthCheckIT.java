@@ -58,7 +58,7 @@ class HealthCheckIT {
                 assertThat(m.get("fragmentationRatio")).isNotNull();
                 Map<?, ?> metrics = (Map<?, ?>) m.get("metrics");
                 assertThat(metrics.get("error")).isNull();
-                assertThat(metrics.get("walFsyncP99Seconds")).isNotNull();
+                // walFsyncP99Seconds may be null: a member that has not fsynced its WAL since the scrape window began has no samples
                 assertThat(metrics.get("leaderChangesSinceStart")).isNotNull();
             });
             assertThat(r.members().stream().filter(m -> Boolean.TRUE.equals(m.get("leader")))).hasSize(1);

@@ -64,7 +64,7 @@ public final class DrillCommand extends JobCommand {
                     m.put("etcd_ops_restore_drill_last_success_timestamp_seconds", Instant.now().getEpochSecond());
                     m.put("etcd_ops_restore_drill_seconds_to_healthy", (Number) report.get("seconds-to-healthy"));
                 }
-                Pushgateway.push(pushgatewayUrl, "etcd-ops-restore-drill", Map.of(), m, ok);
+                Pushgateway.push(pushgatewayUrl, "etcd-ops-restore-drill", Map.of("cluster", source.cluster.get()), m, ok);
             }
         }
     }

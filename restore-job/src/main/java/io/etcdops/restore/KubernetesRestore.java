@@ -164,7 +164,10 @@ final class KubernetesRestore {
         Optional<Pod> self = env.inCluster() ? Optional.ofNullable(client.pods().withName(env.identity()).get()) : Optional.empty();
         String image = opts.restoreImage() != null ? opts.restoreImage()
                 : self.map(s -> s.getSpec().getContainers().get(0).getImage()).orElse(KubernetesRestoreCommand.defaultImage());
-        List<EnvVar> envVars = self.map(s -> s.getSpec().getContainers().get(0).getEnv()).orElse(List.of());
+        // the job's env carries the store credentials; the snapshot choice is pinned by the args, never by copied env
+        List<String> pinnedByArgs = List.of("ETCD_OPS_SNAPSHOT", "ETCD_OPS_BEFORE", "ETCD_OPS_FROM", "ETCD_OPS_OUTPUT_DIR");
+        List<EnvVar> envVars = self.map(s -> s.getSpec().getContainers().get(0).getEnv()).orElse(List.<EnvVar>of()).stream()
+                .filter(e -> !pinnedByArgs.contains(e.getName())).toList();
         List<EnvFromSource> envFrom = self.map(s -> s.getSpec().getContainers().get(0).getEnvFrom()).orElse(List.of());
         List<String> fetchArgs = new ArrayList<>(opts.source().store.toArgs());
         fetchArgs.addAll(List.of("--cluster-name", opts.source().cluster.get(), "--snapshot", p.data().get("snapshot")));

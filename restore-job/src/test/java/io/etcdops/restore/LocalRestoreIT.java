@@ -88,6 +88,12 @@ class LocalRestoreIT {
                     assertThat(t.toString()).as("a watcher resuming from the old revision must relist").containsIgnoringCase("compact");
                 }
             }
+            // the restored cluster (with etcdutl's empty revision marker at the bumped revision) backs up and verifies
+            JobProcess.Result again = JobProcess.of(BackupJob.class.getName()).env("ETCDCTL_ENDPOINTS", c.endpoints())
+                    .run("--store", "file://" + tmp.resolve("store2"));
+            assertThat(again.exitCode()).as(again.toString()).isZero();
+            assertThat(again.reportLine()).contains("\"revision\":" + (before.revision() + 1_000_000_000L))
+                    .contains("\"key-count\":" + before.kvs().size());
         }
     }
 

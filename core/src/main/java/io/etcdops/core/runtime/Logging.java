@@ -37,6 +37,8 @@ public final class Logging {
             json.setWithNanoseconds(false);
             json.setWithContext(false);
             json.setWithArguments(false);
+            json.setWithMessage(false);           // the raw pattern ("{}")
+            json.setWithFormattedMessage(true);   // the message with its arguments
             json.setWithMDC(false);
             json.setWithKVPList(false);
             encoder = json;
