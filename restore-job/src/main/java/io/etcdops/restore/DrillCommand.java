@@ -36,7 +36,7 @@ public final class DrillCommand extends JobCommand {
     long bumpRevision;
 
     @Option(names = "--work-dir", paramLabel = "DIR", defaultValue = "${env:ETCD_OPS_SPOOL_DIR}",
-            description = "Scratch space for the snapshot and the throwaway member (default the system temp dir).")
+            description = "Scratch space for the snapshot and the throwaway member (env ETCD_OPS_SPOOL_DIR; default the system temp dir).")
     Path workDir;
 
     @Option(names = "--pushgateway-url", paramLabel = "URL", defaultValue = "${env:ETCD_OPS_PUSHGATEWAY_URL}",

@@ -39,7 +39,7 @@ public final class KubernetesRestoreCommand extends JobCommand {
     boolean force;
 
     @Option(names = "--discard-old-data", defaultValue = "${env:ETCD_OPS_DISCARD_OLD_DATA:-false}",
-            description = "When a volume has no room for the restored copy next to the old data, delete the old data. Destructive.")
+            description = "When a volume has no room for the restored copy next to the old data, delete the old data. Destructive (env ETCD_OPS_DISCARD_OLD_DATA).")
     boolean discardOldData;
 
     @Option(names = "--bump-revision", paramLabel = "N", defaultValue = "${env:ETCD_OPS_BUMP_REVISION:-1000000000}",
@@ -51,23 +51,23 @@ public final class KubernetesRestoreCommand extends JobCommand {
     String restoreImage;
 
     @Option(names = "--restore-service-account", paramLabel = "NAME", defaultValue = "${env:ETCD_OPS_RESTORE_SERVICE_ACCOUNT:-default}",
-            description = "ServiceAccount of the restore pods (cloud credentials via IRSA / Workload Identity) (default ${DEFAULT-VALUE}).")
+            description = "ServiceAccount of the restore pods (cloud credentials via IRSA / Workload Identity) (env ETCD_OPS_RESTORE_SERVICE_ACCOUNT; default ${DEFAULT-VALUE}).")
     String restoreServiceAccount;
 
     @Option(names = "--run-id", paramLabel = "ID", defaultValue = "${env:ETCD_OPS_RUN_ID}",
-            description = "Names this restore across retries (default: the Kubernetes Job's name, else generated).")
+            description = "Names this restore across retries (env ETCD_OPS_RUN_ID; default: generated from this pod).")
     String runId;
 
     @Option(names = "--stamp", paramLabel = "STAMP", defaultValue = "${env:ETCD_OPS_RESTORE_STAMP}",
-            description = "Suffix of the .etcd-ops-restoring-/.etcd-ops-bak- dirs on the volumes (default: the start time, UTC).")
+            description = "Suffix of the .etcd-ops-restoring-/.etcd-ops-bak- dirs on the volumes (env ETCD_OPS_RESTORE_STAMP; default: the start time, UTC).")
     String stamp;
 
     @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "${env:ETCD_OPS_TIMEOUT:-30m}",
-            description = "Give up waiting on pods and health after this long (default ${DEFAULT-VALUE}).")
+            description = "Give up waiting on pods and health after this long (env ETCD_OPS_TIMEOUT; default ${DEFAULT-VALUE}).")
     String timeout;
 
     @Option(names = "--work-dir", paramLabel = "DIR", defaultValue = "${env:ETCD_OPS_SPOOL_DIR}",
-            description = "Where this job verifies the snapshot before anything is scaled down (default the system temp dir).")
+            description = "Where this job verifies the snapshot before anything is scaled down (env ETCD_OPS_SPOOL_DIR; default the system temp dir).")
     Path workDir;
 
     @Option(names = "--dry-run", defaultValue = "${env:ETCD_OPS_DRY_RUN:-false}",
