@@ -1,6 +1,7 @@
 package io.etcdops.replacer;
 
 import io.etcdops.core.runtime.JobCommand;
+import io.etcdops.core.runtime.FileTrees;
 import io.etcdops.core.runtime.JobException;
 import io.etcdops.core.runtime.JobReport;
 import org.slf4j.Logger;
@@ -9,11 +10,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -62,33 +60,10 @@ public final class WipeDataDirCommand extends JobCommand {
                 if (c.getFileName().toString().equals("lost+found")) {
                     continue;
                 }
-                deleteTree(c);
+                FileTrees.delete(c);
                 n++;
             }
         }
         return n;
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        if (Files.isSymbolicLink(p) || !Files.isDirectory(p)) {
-            Files.delete(p);
-            return;
-        }
-        Files.walkFileTree(p, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                if (e != null) {
-                    throw e;
-                }
-                Files.delete(d);
-                return FileVisitResult.CONTINUE;
-            }
-        });
     }
 }

@@ -81,13 +81,7 @@ final class KubernetesRestore {
     private void execute(KubernetesClient client, StatefulSetTarget t, Optional<ProgressRecord.Progress> prior,
                          KubernetesEnvironment env, ProgressRecord record, String identity, ClusterLease.Held lease) throws Exception {
         KubernetesEvents events = KubernetesEvents.on(client, t, "etcd-ops-restore", identity);
-        Path file = Files.createDirectories(opts.workDir()).resolve("etcd-ops-k8s-restore-" + stamp() + ".db");
-        SnapshotSourceOptions.LocalSnapshot snap;
-        try {
-            snap = opts.source().resolve(file);
-        } finally {
-            Files.deleteIfExists(file);
-        }
+        SnapshotSourceOptions.LocalSnapshot snap = verifiedSnapshot();
         int replicas = prior.map(p -> Integer.parseInt(p.data().get("replicas"))).orElse(t.replicas());
         if (replicas <= 0) {
             throw JobException.usage("StatefulSet " + t.name() + " has 0 replicas and no restore in progress: scale it to its "
@@ -112,8 +106,8 @@ final class KubernetesRestore {
 
         progress = record.write(progress.withPhase("restoring-members"), identity);
         RestorePodSpec.Settings settings = podSettings(client, env, progress);
-        List<Integer> todo = IntStream.range(0, replicas).filter(i -> !prior.map(p -> p.completed("member-" + i)).orElse(false)
-                && !stepDone(progress(record), i)).boxed().toList();
+        ProgressRecord.Progress current = progress;
+        List<Integer> todo = IntStream.range(0, replicas).filter(i -> !current.completed("member-" + i)).boxed().toList();
         for (int i : todo) {
             String name = RestorePodSpec.podName(t, i);
             if (client.pods().inNamespace(t.namespace()).withName(name).get() != null) {
@@ -152,12 +146,18 @@ final class KubernetesRestore {
                 + "old data was moved to .etcd-ops-bak-" + progress.data().get("stamp") + " on each volume");
     }
 
-    private static ProgressRecord.Progress progress(ProgressRecord record) {
-        return record.read().orElseThrow(() -> JobException.failed("the restore's progress record vanished from the StatefulSet"));
+    /** Fetches and verifies the snapshot here, before anything is touched; the local copy is not kept. */
+    private SnapshotSourceOptions.LocalSnapshot verifiedSnapshot() throws java.io.IOException {
+        Path file = Files.createDirectories(opts.workDir()).resolve("etcd-ops-k8s-restore-" + stamp() + ".db");
+        try {
+            return opts.source().resolve(file);
+        } finally {
+            Files.deleteIfExists(file);
+        }
     }
 
-    private static boolean stepDone(ProgressRecord.Progress p, int i) {
-        return p.completed("member-" + i);
+    private static ProgressRecord.Progress progress(ProgressRecord record) {
+        return record.read().orElseThrow(() -> JobException.failed("the restore's progress record vanished from the StatefulSet"));
     }
 
     private RestorePodSpec.Settings podSettings(KubernetesClient client, KubernetesEnvironment env, ProgressRecord.Progress p) {
@@ -260,13 +260,7 @@ final class KubernetesRestore {
 
     private void plan(KubernetesClient client, StatefulSetTarget t, Optional<ProgressRecord.Progress> prior, KubernetesEnvironment env)
             throws Exception {
-        Path file = Files.createDirectories(opts.workDir()).resolve("etcd-ops-k8s-restore-" + stamp() + ".db");
-        SnapshotSourceOptions.LocalSnapshot snap;
-        try {
-            snap = opts.source().resolve(file);
-        } finally {
-            Files.deleteIfExists(file);
-        }
+        SnapshotSourceOptions.LocalSnapshot snap = verifiedSnapshot();
         int replicas = prior.map(p -> Integer.parseInt(p.data().get("replicas"))).orElse(t.replicas());
         ProgressRecord.Progress p = prior.orElseGet(() -> ProgressRecord.Progress.start(OPERATION, "dry-run", env.identity())
                 .with("snapshot", snap.name()).with("token", "etcd-ops-restore-" + snap.name().toLowerCase()).with("stamp", stamp()));

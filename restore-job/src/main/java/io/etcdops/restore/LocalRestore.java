@@ -1,5 +1,6 @@
 package io.etcdops.restore;
 
+import io.etcdops.core.runtime.FileTrees;
 import io.etcdops.core.runtime.JobException;
 import io.etcdops.core.runtime.JobReport;
 import org.slf4j.Logger;
@@ -11,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,7 +19,6 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.stream.Stream;
 
 /**
  * Restores one or more members on this machine: checks first (tool, data dirs not in use, disk room), fetches and
@@ -47,9 +46,7 @@ final class LocalRestore {
 
     void run() throws Exception {
         RestoreTool tool = RestoreTool.locate(etcdutl);
-        if (plan.bumpRevision() > 0 && !tool.canBumpRevision()) {
-            tool.command(Path.of("x"), plan.members().get(0), plan.initialCluster(), "x", plan.bumpRevision()); // throws the clear error
-        }
+        tool.requireBump(plan.bumpRevision());
         for (MemberRestore m : plan.members()) {
             DataDirGuard.refuseIfInUse(m.dataDir());
             if (m.walDir() != null) {
@@ -131,8 +128,8 @@ final class LocalRestore {
             }
             if (first != null) {
                 for (MemberRestore m : commands.keySet()) {
-                    deleteTree(m.stagingDir());
-                    deleteTree(m.walStagingDir());
+                    FileTrees.delete(m.stagingDir()); // our own staging dirs only
+                    FileTrees.delete(m.walStagingDir());
                 }
                 throw JobException.failed(first.getMessage() + " (no data dir was changed)", first);
             }
@@ -164,15 +161,4 @@ final class LocalRestore {
         return x == null ? Path.of("/") : x;
     }
 
-    /** Only ever called on our own staging dirs. */
-    private static void deleteTree(Path dir) throws IOException {
-        if (dir == null || !Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
-    }
 }

@@ -71,14 +71,19 @@ public final class RestoreTool {
             cmd.addAll(List.of("--wal-dir", m.walStagingDir().toString()));
         }
         if (bumpRevision > 0) {
-            if (!canBump) {
-                throw JobException.usage(binary.getFileName() + " " + version + " cannot --bump-revision (etcd 3.4's etcdctl "
-                        + "lacks it): pass --etcdutl with etcd 3.5+'s etcdutl (it restores 3.4 snapshots too), or turn the "
-                        + "Kubernetes-safe bump off with --bump-revision 0 (watchers may then miss changes)");
-            }
+            requireBump(bumpRevision);
             cmd.addAll(List.of("--bump-revision", String.valueOf(bumpRevision), "--mark-compacted"));
         }
         return cmd;
+    }
+
+    /** A requested revision bump this tool cannot do is a usage error (exit 2), never silently skipped. */
+    public void requireBump(long bumpRevision) {
+        if (bumpRevision > 0 && !canBump) {
+            throw JobException.usage(binary.getFileName() + " " + version + " cannot --bump-revision (etcd 3.4's etcdctl "
+                    + "lacks it): pass --etcdutl with etcd 3.5+'s etcdutl (it restores 3.4 snapshots too), or turn the "
+                    + "Kubernetes-safe bump off with --bump-revision 0 (watchers may then miss changes)");
+        }
     }
 
     /** Runs the restore; its output goes to our log, failure is exit 1 with the tool's last line. */

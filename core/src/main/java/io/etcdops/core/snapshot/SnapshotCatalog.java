@@ -1,7 +1,6 @@
 package io.etcdops.core.snapshot;
 
 import io.etcdops.core.runtime.JobException;
-import io.etcdops.core.store.NoSuchObjectException;
 import io.etcdops.core.store.SnapshotStore;
 import io.etcdops.core.store.StoredObject;
 import org.slf4j.Logger;
@@ -97,13 +96,5 @@ public final class SnapshotCatalog {
 
     public String cluster() {
         return cluster;
-    }
-
-    static boolean exists(SnapshotStore store, String key) throws IOException {
-        try (InputStream in = store.open(key)) {
-            return true;
-        } catch (NoSuchObjectException e) {
-            return false;
-        }
     }
 }
