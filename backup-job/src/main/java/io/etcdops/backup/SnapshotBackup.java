@@ -20,11 +20,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * One backup run: choose the member, stream + verify + upload ({@link SnapshotUpload}), commit the manifest, then
@@ -48,13 +51,9 @@ public final class SnapshotBackup {
                 settings.compression().label(), settings.key() == null ? "off" : "key " + settings.key().id(),
                 settings.verifyFull() ? "full" : "trailer");
         boolean succeeded = false;
-        try (SnapshotStore store = SnapshotStores.open(settings.store(), settings.storeOptions());
-             EtcdSession etcd = EtcdSession.open(settings.etcd())) {
-            try {
-                store.checkAccess();
-            } catch (StoreAccessException e) {
-                throw JobException.failed(e.getMessage(), e);
-            }
+        // The store's client (an SDK) starts while etcd is asked for its members: they do not depend on each other.
+        CompletableFuture<SnapshotStore> opening = CompletableFuture.supplyAsync(this::openStore);
+        try (EtcdSession etcd = openEtcd(opening); SnapshotStore store = await(opening)) {
             ClusterView view = etcd.view();
             List<MemberStatus> candidates = candidates(view);
             report.put("cluster-id", view.clusterIdHex());
@@ -72,6 +71,55 @@ public final class SnapshotBackup {
             }
         } finally {
             push(succeeded);
+        }
+    }
+
+    private SnapshotStore openStore() {
+        try {
+            SnapshotStore store = SnapshotStores.open(settings.store(), settings.storeOptions());
+            try {
+                store.checkAccess();
+            } catch (StoreAccessException e) {
+                store.close();
+                throw JobException.failed(e.getMessage(), e);
+            }
+            return store;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Opens etcd while the store is opening; if etcd fails, the store is closed once it is open. */
+    private EtcdSession openEtcd(CompletableFuture<SnapshotStore> opening) {
+        try {
+            return EtcdSession.open(settings.etcd());
+        } catch (RuntimeException e) {
+            opening.thenAccept(store -> {
+                try {
+                    store.close();
+                } catch (IOException | RuntimeException ignored) {
+                    // the run already failed on etcd; nothing was written
+                }
+            });
+            throw e;
+        }
+    }
+
+    private static SnapshotStore await(CompletableFuture<SnapshotStore> opening) throws IOException {
+        try {
+            return opening.join();
+        } catch (CompletionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof UncheckedIOException io) {
+                throw io.getCause();
+            }
+            if (cause instanceof RuntimeException re) {
+                throw re;
+            }
+            if (cause instanceof Error err) {
+                throw err;
+            }
+            throw e;
         }
     }
 

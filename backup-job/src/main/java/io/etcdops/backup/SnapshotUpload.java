@@ -5,6 +5,7 @@ import io.etcdops.core.etcd.ClusterView;
 import io.etcdops.core.etcd.MemberStatus;
 import io.etcdops.core.runtime.JobException;
 import io.etcdops.core.runtime.ToolVersion;
+import io.etcdops.core.snapshot.Compression;
 import io.etcdops.core.snapshot.ProgressLog;
 import io.etcdops.core.snapshot.SnapshotContents;
 import io.etcdops.core.snapshot.SnapshotEncoder;
@@ -27,12 +28,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * Streams one member's snapshot through verification, compression and encryption into the store, in one pass:
  * <pre>etcd --(flow-controlled gRPC)--> trailer check --> [spool file] --> zstd --> AES-GCM --> upload</pre>
  * The object is committed only after etcd's sha256 trailer matched and (with --verify full) the spooled bbolt file
- * was read; otherwise the upload is aborted and nothing is left in the store.
+ * was read; otherwise the upload is aborted and nothing is left in the store. When the store writes the raw bytes to a
+ * local file anyway ({@code file://}, no compression, no encryption), that file is read instead and nothing is spooled.
  */
 final class SnapshotUpload {
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotUpload.class);
@@ -69,15 +73,23 @@ final class SnapshotUpload {
         long t0 = System.nanoTime();
         String stem = SnapshotNames.stem(at, revisionHint);
         String objectKey = SnapshotNames.objectKey(settings.cluster(), stem, settings.compression(), cipher != null);
-        Path spool = settings.verifyFull()
+        Upload upload = store.begin(objectKey);
+        // A file:// store keeping the raw bytes already has the db on local disk: verify that copy, spool nothing.
+        Path written = settings.verifyFull() && storesRawBytes() ? upload.writtenFile().orElse(null) : null;
+        Path spool = settings.verifyFull() && written == null
                 ? settings.spoolDir().resolve("etcd-ops-" + settings.cluster() + "-" + member.member().label() + "-" + stem + ".db.part")
                 : null;
-        Upload upload = store.begin(objectKey);
+        CompletableFuture<SnapshotContents> inspection = CompletableFuture.completedFuture(SnapshotContents.unknown());
         try {
             SnapshotEncoder encoder = null;
             try (OutputStream spoolOut = spool == null ? null : openSpool(spool)) {
                 encoder = new SnapshotEncoder(upload.stream(), settings.compression(), cipher, spoolOut);
                 streamer.stream(member.endpoint(), encoder.input(), new ProgressLog("snapshot " + member.member().label(), 5));
+                if (spoolOut != null) {
+                    // the spool is complete: read it while the encoder drains the last blocks into the store
+                    spoolOut.flush();
+                    inspection = CompletableFuture.supplyAsync(() -> inspect(spool, member));
+                }
                 encoder.finish();
             } catch (IOException | RuntimeException e) {
                 if (encoder != null) {
@@ -90,7 +102,7 @@ final class SnapshotUpload {
                 throw JobException.verification("snapshot from " + member.member().label() + " failed verification: "
                         + status.message() + "; nothing was committed");
             }
-            SnapshotContents contents = spool == null ? SnapshotContents.unknown() : inspect(spool, member);
+            SnapshotContents contents = written != null ? inspect(written, member) : join(inspection);
             upload.commit();
             double secs = (System.nanoTime() - t0) / 1e9;
             return new Result(member, stem, objectKey, encoder.rawSize(), encoder.dbSha256(), encoder.storedSize(),
@@ -113,16 +125,31 @@ final class SnapshotUpload {
         }
     }
 
-    private static SnapshotContents inspect(Path spool, MemberStatus member) {
+    private boolean storesRawBytes() {
+        return settings.compression() == Compression.NONE && cipher == null;
+    }
+
+    private static SnapshotContents join(CompletableFuture<SnapshotContents> inspection) {
         try {
-            SnapshotContents c = SnapshotInspector.inspect(spool);
+            return inspection.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw e;
+        }
+    }
+
+    private static SnapshotContents inspect(Path copy, MemberStatus member) {
+        try {
+            SnapshotContents c = SnapshotInspector.inspect(copy);
             LOG.info("verified bbolt file: revision {}, {} live keys, compacted at {}", c.effectiveRevision(), c.liveKeys(), c.compactRevision());
             return c;
         } catch (SnapshotVerificationException e) {
             throw JobException.verification("snapshot from " + member.member().label() + " failed verification: "
                     + e.getMessage() + "; nothing was committed", e);
         } catch (IOException e) {
-            throw JobException.failed("reading the spool file " + spool + " failed: " + e.getMessage(), e);
+            throw JobException.failed("reading back the snapshot copy " + copy + " failed: " + e.getMessage(), e);
         }
     }
 

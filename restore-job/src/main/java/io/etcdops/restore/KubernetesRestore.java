@@ -72,7 +72,8 @@ final class KubernetesRestore {
                 plan(client, t, prior, env);
                 return;
             }
-            try (ClusterLease.Held lease = ClusterLease.of(client, t, identity).acquire(OPERATION)) {
+            ClusterLease lock = new ClusterLease(client, t.namespace(), t.name(), identity, opts.leaseDuration());
+            try (ClusterLease.Held lease = lock.acquire(OPERATION)) {
                 execute(client, t, prior, env, record, identity, lease);
             }
         }

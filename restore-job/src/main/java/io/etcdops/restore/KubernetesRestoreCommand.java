@@ -66,6 +66,11 @@ public final class KubernetesRestoreCommand extends JobCommand {
             description = "Give up waiting on pods and health after this long (env ETCD_OPS_TIMEOUT; default ${DEFAULT-VALUE}).")
     String timeout;
 
+    @Option(names = "--lease-duration", paramLabel = "DURATION", defaultValue = "${env:ETCD_OPS_LEASE_DURATION:-60s}",
+            description = "The cluster lock Lease's duration: how long a killed run blocks the rerun that resumes it "
+                    + "(env ETCD_OPS_LEASE_DURATION; default ${DEFAULT-VALUE}).")
+    String leaseDuration;
+
     @Option(names = "--work-dir", paramLabel = "DIR", defaultValue = "${env:ETCD_OPS_SPOOL_DIR}",
             description = "Where this job verifies the snapshot before anything is scaled down (env ETCD_OPS_SPOOL_DIR; default the system temp dir).")
     Path workDir;
@@ -127,6 +132,14 @@ public final class KubernetesRestoreCommand extends JobCommand {
 
     java.time.Duration timeout() {
         return Durations.parse(timeout, "--timeout");
+    }
+
+    java.time.Duration leaseDuration() {
+        java.time.Duration d = Durations.parse(leaseDuration, "--lease-duration");
+        if (d.getSeconds() < 1) {
+            throw JobException.usage("--lease-duration must be at least 1s, not '" + leaseDuration + "'");
+        }
+        return d;
     }
 
     Path workDir() {

@@ -137,6 +137,70 @@ class KubernetesRestoreIT {
         }
     }
 
+    /**
+     * A real SIGKILL of the job once the progress record shows a restored member: the StatefulSet stays at 0, the
+     * killed run's Lease blocks a rerun (exit 3) until it expires, and then a rerun resumes from the record without
+     * redoing the recorded members.
+     */
+    @Test
+    void aJobKilledBetweenStepsIsResumedByTheRerun(@TempDir Path tmp) throws Exception {
+        try (KubeSimulation sim = KubeSimulation.start()) {
+            sim.images().registerJvmMain("ghcr.io/etcd-ops/restore-job", RestoreJob.class.getName());
+            EtcdStatefulSets.flagStyle().version(EtcdBinaries.V3_5).objects().forEach(sim::apply);
+            sim.awaitStatefulSetReady("etcd", UP);
+            String eps = endpoints(sim);
+            try (Client c = Client.builder().endpoints(eps.split(",")).build()) {
+                for (int i = 0; i < 20; i++) {
+                    c.getKVClient().put(bytes("/registry/cm/" + i), bytes("v" + i)).get(10, TimeUnit.SECONDS);
+                }
+            }
+            RestoredMember.Dump atBackup = RestoredMember.dump(eps, null);
+            String store = "file://" + tmp.resolve("store");
+            assertThat(JobProcess.of(BackupJob.class.getName()).jvmArgs(sim.jvmOptions()).env("ETCDCTL_ENDPOINTS", eps)
+                    .run("--store", store).exitCode()).isZero();
+            String[] args = {"kubernetes", "--statefulset", "etcd", "--store", store, "--restore-image", "ghcr.io/etcd-ops/restore-job:test",
+                    "--timeout", "3m", "--force", "--lease-duration", "12s", "--work-dir", tmp.resolve("work").toString()};
+
+            JobProcess.Running running = job(sim, RestoreJob.class.getName()).start(args);
+            String atKill = null;
+            long killedAt = 0;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+            while (atKill == null && running.process().isAlive() && System.nanoTime() < deadline) {
+                String progress = sim.client().apps().statefulSets().withName("etcd").get().getMetadata().getAnnotations()
+                        .get(ProgressRecord.ANNOTATION);
+                if (progress != null && progress.contains("member-")) {
+                    running.process().destroyForcibly().waitFor();
+                    killedAt = System.nanoTime();
+                    atKill = progress;
+                }
+                Thread.sleep(50);
+            }
+            assertThat(atKill).as("killed after a member was recorded as restored; job output: %s", running.err().getNow("")).isNotNull();
+            assertThat(sim.client().apps().statefulSets().withName("etcd").get().getSpec().getReplicas())
+                    .as("the killed run leaves the StatefulSet scaled down").isZero();
+
+            JobProcess.Result blocked = job(sim, RestoreJob.class.getName()).run(args);
+            assertThat(blocked.exitCode()).as("the killed run's Lease has not expired yet: %s", blocked).isEqualTo(3);
+            assertThat(blocked.stderr()).contains("Lease");
+
+            long leaseExpired = killedAt + TimeUnit.MILLISECONDS.toNanos(12_500);
+            Thread.sleep(Math.max(0, TimeUnit.NANOSECONDS.toMillis(leaseExpired - System.nanoTime())));
+            JobProcess.Result resumed = job(sim, RestoreJob.class.getName()).run(args);
+            assertThat(resumed.exitCode()).as(resumed + "\n" + sim.describePods("etcd")).isZero();
+            assertThat(resumed.reportLine()).contains("\"resumed\":true");
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"restored-this-run\":\\[([^\\]]*)]").matcher(resumed.reportLine());
+            assertThat(m.find()).as(resumed.reportLine()).isTrue();
+            for (int i = 0; i < 3; i++) {
+                assertThat(m.group(1).contains("\"etcd-" + i + "\"")).as("member %d restored again by the rerun (recorded before the kill: %s)", i, atKill)
+                        .isEqualTo(!atKill.contains("member-" + i));
+            }
+            sim.awaitStatefulSetReady("etcd", UP);
+            assertThat(RestoredMember.dump(endpoints(sim), null).kvs()).isEqualTo(atBackup.kvs());
+            assertThat(sim.client().pods().withLabel("app.kubernetes.io/managed-by", "etcd-ops").list().getItems())
+                    .as("restore pods of both runs removed").isEmpty();
+        }
+    }
+
     static ByteSequence bytes(String s) {
         return ByteSequence.from(s, StandardCharsets.UTF_8);
     }

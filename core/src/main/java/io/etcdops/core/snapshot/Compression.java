@@ -25,6 +25,8 @@ public enum Compression {
         return suffix;
     }
 
+    static final int ZSTD_LEVEL = 1;
+
     public String label() {
         return name().toLowerCase(Locale.ROOT);
     }
@@ -40,7 +42,9 @@ public enum Compression {
     public OutputStream compressing(OutputStream out) throws IOException {
         return switch (this) {
             case ZSTD -> {
-                ZstdOutputStream z = new ZstdOutputStream(out, 3);
+                // Level 1, not zstd's default 3: on Kubernetes-like etcd snapshots it measured both faster and smaller
+                // here (1.2 GB db: level 1 1.0 s CPU -> 98 MiB, level 3 1.75 s -> 109 MiB; bench/RESULTS.md).
+                ZstdOutputStream z = new ZstdOutputStream(out, ZSTD_LEVEL);
                 z.setWorkers(0);
                 yield z;
             }

@@ -25,7 +25,9 @@ import java.util.concurrent.TimeUnit;
  * the db followed by its 32-byte sha256 trailer.
  */
 public final class SnapshotStreamer {
-    static final int WINDOW = 8;
+    static final int WINDOW = 32;
+    /** Credit is handed back to gRPC in batches of this many messages: one event-loop wake-up per batch, not per chunk. */
+    static final int BATCH = WINDOW / 4;
     private static final Object END = new Object();
 
     private final EtcdConnectionConfig config;
@@ -41,7 +43,7 @@ public final class SnapshotStreamer {
         try (EtcdGrpcChannels.MemberChannel ch = EtcdGrpcChannels.open(config, endpoint)) {
             BlockingQueue<Object> queue = new ArrayBlockingQueue<>(WINDOW + 2);
             ClientCallStreamObserver<?>[] call = new ClientCallStreamObserver<?>[1];
-            MaintenanceGrpc.newStub(ch.channel()).snapshot(SnapshotRequest.getDefaultInstance(),
+            MaintenanceGrpc.newStub(ch.channel()).withExecutor(Runnable::run).snapshot(SnapshotRequest.getDefaultInstance(),
                     new ClientResponseObserver<SnapshotRequest, SnapshotResponse>() {
                         @Override
                         public void beforeStart(ClientCallStreamObserver<SnapshotRequest> requestStream) {
@@ -65,6 +67,7 @@ public final class SnapshotStreamer {
                         }
                     });
             long total = 0;
+            int consumed = 0;
             try {
                 while (true) {
                     Object item = queue.poll(idleTimeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -82,7 +85,10 @@ public final class SnapshotStreamer {
                     r.getBlob().writeTo(out);
                     total += r.getBlob().size();
                     progress.onBytes(total, r.getRemainingBytes());
-                    call[0].request(1);
+                    if (++consumed == BATCH) {
+                        call[0].request(consumed);
+                        consumed = 0;
+                    }
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.security.SecureRandom;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.BiConsumer;
 
 /**
@@ -257,6 +258,11 @@ public final class FileSnapshotStore implements SnapshotStore {
         @Override
         public OutputStream stream() {
             return stream;
+        }
+
+        @Override
+        public Optional<Path> writtenFile() {
+            return committed || aborted ? Optional.empty() : Optional.of(temp);
         }
 
         @Override

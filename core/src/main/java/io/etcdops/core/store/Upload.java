@@ -2,6 +2,8 @@ package io.etcdops.core.store;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * One object being written. Write the bytes to {@link #stream()}, then either {@link #commit()} (the object becomes
@@ -11,6 +13,15 @@ import java.io.OutputStream;
 public interface Upload extends AutoCloseable {
 
     OutputStream stream();
+
+    /**
+     * The local file the bytes land in before {@link #commit()}, for stores that write one ({@code file://}): a
+     * caller can read back what it wrote (after closing {@link #stream()}) instead of keeping a second copy. Empty
+     * for remote stores.
+     */
+    default Optional<Path> writtenFile() {
+        return Optional.empty();
+    }
 
     /** Makes the object visible. Throws if the upload failed; in that case it has already been cleaned up. */
     void commit() throws IOException;
