@@ -206,10 +206,16 @@ Client URLs: target.endpoints, else one per StatefulSet pod through the headless
 {{- end -}}
 
 {{/*
-env: the StatefulSet, for jobs that discover the target from it (restore kubernetes) or report Events on it (backup):
-its TLS client files and etcd user come from the connection env (etcd-ops.env.etcd).
+env: the StatefulSet, for jobs that discover the target from it (restore kubernetes, upgrade, replacer): core's
+StatefulSetTargetOptions; its TLS client files and etcd user come from the connection env (etcd-ops.env.etcdAccess).
 */}}
 {{- define "etcd-ops.env.target" -}}
+{{ include "etcd-ops.env.statefulSet" . }}
+{{ include "etcd-ops.env.etcdAccess" . }}
+{{- end -}}
+
+{{/* env: StatefulSetTargetOptions only (the StatefulSet, its namespace, the discovery overrides the chart knows). */}}
+{{- define "etcd-ops.env.statefulSet" -}}
 - name: ETCD_OPS_STATEFULSET
   value: {{ .Values.target.statefulSet | quote }}
 - name: ETCD_OPS_NAMESPACE
@@ -224,7 +230,14 @@ its TLS client files and etcd user come from the connection env (etcd-ops.env.et
 - name: ETCD_OPS_TARGET_ENDPOINTS
   value: {{ . | quote }}
 {{- end }}
-{{ include "etcd-ops.env.etcdAccess" . }}
+{{- end -}}
+
+{{/* env: a job's discoveryOverrides (env name -> value), (dict "overrides" $v.discoveryOverrides). */}}
+{{- define "etcd-ops.env.discoveryOverrides" -}}
+{{- range $name, $value := .overrides }}
+- name: {{ $name }}
+  value: {{ $value | toString | quote }}
+{{- end }}
 {{- end -}}
 
 {{/* env: report files and logging; every job. */}}
@@ -529,40 +542,14 @@ securityContext:
 {{- end }}
 {{- end -}}
 
-{{/* Pod of a job that takes only the etcd connection and the common options (replacer, upgrade today). */}}
-{{- define "etcd-ops.connectionOnlyPod" -}}
-{{- $root := .root -}}
-{{- $v := get $root.Values .job -}}
-containers:
-  - name: {{ .container }}
-    image: {{ include "etcd-ops.image" . }}
-    imagePullPolicy: {{ $root.Values.image.pullPolicy }}
-    env:
-      {{- include "etcd-ops.env.etcd" $root | nindent 6 }}
-      {{- include "etcd-ops.env.common" $root | nindent 6 }}
-      {{- include "etcd-ops.block" (dict "n" 6 "text" (include "etcd-ops.env.extra" .)) }}
-    {{- include "etcd-ops.block" (dict "n" 4 "text" (include "etcd-ops.containerSecurityContext" $root)) }}
-    {{- with $v.resources }}
-    resources:
-      {{- toYaml . | nindent 6 }}
-    {{- end }}
-    volumeMounts:
-      {{- include "etcd-ops.mounts.writable" $root | nindent 6 }}
-      {{- include "etcd-ops.block" (dict "n" 6 "text" (include "etcd-ops.mounts.token" .)) }}
-      {{- include "etcd-ops.block" (dict "n" 6 "text" (include "etcd-ops.mounts.etcd" $root)) }}
-volumes:
-  {{- include "etcd-ops.volumes.writable" $root | nindent 2 }}
-  {{- include "etcd-ops.block" (dict "n" 2 "text" (include "etcd-ops.volumes.token" .)) }}
-  {{- include "etcd-ops.block" (dict "n" 2 "text" (include "etcd-ops.volumes.etcd" $root)) }}
-{{- end -}}
-
 {{/*
 The Kubernetes API rules of a job, (dict "root" $ "job" "backup"); empty: the job does not use the API at all, gets
 no Role and no service-account token. backup-job writes Events about each run on the StatefulSet (core/v1 Events)
 and reads that one StatefulSet for its uid, so that `kubectl describe statefulset` lists them. restore-job
-kubernetes and upgrader change the StatefulSet under the cluster Lease. restore-job fetch/drill, health-checker and
-member-replacer (as the chart runs them) use only etcd and the store. ChartRbacIT records the requests the jobs make
-against the Kubernetes simulation and checks these rules against them, both ways.
+kubernetes, upgrader and member-replacer change the StatefulSet (or its pods and membership) under the cluster Lease.
+health-checker uses the API only with health.statefulSetTarget. restore-job fetch/drill use only etcd and the store.
+ChartRbacIT records the requests the jobs make against the Kubernetes simulation and checks these rules against
+them, both ways (health-checker: asserted verbatim only, see ChartRbacTest).
 */}}
 {{- define "etcd-ops.rbacRules" -}}
 {{- $sts := .root.Values.target.statefulSet -}}
@@ -599,6 +586,52 @@ against the Kubernetes simulation and checks these rules against them, both ways
 - apiGroups: [""]
   resources: [pods]
   verbs: [get, create, delete, deletecollection]
+{{- else if eq .job "replacer" -}}
+- apiGroups: [""]
+  resources: [events]
+  verbs: [create]
+# discovery; the annotations etcd-ops.io/unhealthy-since and etcd-ops.io/progress
+- apiGroups: [apps]
+  resources: [statefulsets]
+  resourceNames: [{{ $sts | quote }}]
+  verbs: [get, patch]
+- apiGroups: [coordination.k8s.io]
+  resources: [leases]
+  verbs: [create]
+- apiGroups: [coordination.k8s.io]
+  resources: [leases]
+  resourceNames: [{{ printf "etcd-ops-%s" $sts | quote }}]
+  verbs: [get, update]
+# the members' pods (health; hold with a finalizer, delete, release) and the seed pod "<pod>-seed" (create, find by
+# label, delete)
+- apiGroups: [""]
+  resources: [pods]
+  verbs: [get, list, create, delete, patch]
+# StatefulSets whose pod scripts rejoin by themselves (Bitnami): the replaced member's claims are deleted to wipe it
+- apiGroups: [""]
+  resources: [persistentvolumeclaims]
+  verbs: [delete]
+{{- else if and (eq .job "health") .root.Values.health.statefulSetTarget -}}
+- apiGroups: [""]
+  resources: [events]
+  verbs: [create]
+- apiGroups: [apps]
+  resources: [statefulsets]
+  resourceNames: [{{ $sts | quote }}]
+  verbs: [get]
+{{- if or .root.Values.health.defrag .root.Values.health.recoverNospace }}
+# --defrag / --recover-nospace act under the cluster Lease
+- apiGroups: [coordination.k8s.io]
+  resources: [leases]
+  verbs: [create]
+- apiGroups: [coordination.k8s.io]
+  resources: [leases]
+  resourceNames: [{{ printf "etcd-ops-%s" $sts | quote }}]
+  verbs: [get, update]
+{{- end }}
+- apiGroups: [""]
+  resources: [pods]
+  verbs: [get, list]
 {{- else if eq .job "upgrade" -}}
 - apiGroups: [""]
   resources: [events]

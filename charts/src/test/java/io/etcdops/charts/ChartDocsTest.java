@@ -103,12 +103,19 @@ class ChartDocsTest {
                 "kubectl -n etcd create job etcd-ops-upgrade-$(date +%s) --from=cronjob/etcd-ops-upgrade --dry-run=client -o yaml",
                 "| kubectl set env --local -f - ETCD_OPS_TO_VERSION=<X.Y.Z> ETCD_OPS_DRY_RUN=true -o yaml",
                 "restore.before is set (2026-11-24T08:00:00Z) and wins over ETCD_OPS_SNAPSHOT: add ETCD_OPS_BEFORE- to",
-                "NOT YET: the chart runs member-replacer with the connection options only");
+                "REPLACER  schedule \"*/5 * * * *\" (Europe/Berlin): replaces a member of StatefulSet etcd that stayed unhealthy\n"
+                        + "  longer than 10m",
+                "kubectl -n etcd create job etcd-ops-replacer-plan-$(date +%s) --from=cronjob/etcd-ops-replacer --dry-run=client -o yaml \\\n"
+                        + "      | kubectl set env --local -f - ETCD_OPS_DRY_RUN=true -o yaml \\\n"
+                        + "      | kubectl -n etcd create -f -",
+                "| kubectl set env --local -f - ETCD_OPS_MEMBER=<pod name> -o yaml",
+                "kubectl -n etcd describe statefulset etcd");
+        assertThat(notes).doesNotContain("NOT YET");
         String fetch = Helm.HELM4.notes(List.of(Project.valuesFile("file-store")), Map.of());
         assertThat(fetch).contains("runs `restore-job fetch`", "PVC etcd-restore at /etcd-ops/restore/snapshot.db",
                 "docs/runbooks/restore-after-quorum-loss.md");
         String minimal = Helm.HELM4.notes(List.of(Project.valuesFile("minimal")), Map.of());
-        assertThat(minimal).contains("RESTORE DRILL  disabled", "UPGRADE  disabled").doesNotContain("HEALTH");
+        assertThat(minimal).contains("RESTORE DRILL  disabled", "UPGRADE  disabled", "REPLACER  disabled").doesNotContain("HEALTH");
         assertThat(Project.root().resolve("docs/runbooks/restore-after-quorum-loss.md")).as("the runbook NOTES names").exists();
     }
 
@@ -140,5 +147,7 @@ class ChartDocsTest {
         assertThat(Rendered.envNames(c)).doesNotContain("ETCD_OPS_BEFORE").contains("ETCD_OPS_SNAPSHOT");
         assertThat(JobCli.help("restore-job", List.of("kubernetes"))).contains("env ETCD_OPS_SNAPSHOT", "env ETCD_OPS_BEFORE", "env ETCD_OPS_FORCE");
         assertThat(JobCli.help("upgrader", List.of())).contains("env ETCD_OPS_TO_VERSION", "env ETCD_OPS_DRY_RUN");
+        assertThat(JobCli.help("member-replacer", List.of())).as("NOTES' per-run variables of the replacer")
+                .contains("env ETCD_OPS_MEMBER", "env ETCD_OPS_DRY_RUN");
     }
 }

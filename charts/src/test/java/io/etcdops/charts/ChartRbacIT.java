@@ -8,6 +8,9 @@ import io.etcdops.testkit.jobs.JobProcess;
 import io.etcdops.testkit.kube.EtcdStatefulSets;
 import io.etcdops.testkit.kube.KubeSimulation;
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
@@ -24,6 +27,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -37,7 +42,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * local ones) against a real etcd 3.5 StatefulSet: backup-job, upgrader, then restore-job kubernetes forced over the healthy
  * cluster, as NOTES says (kubectl set env ETCD_OPS_FORCE=true), which must bring the backed-up data back; before it,
  * upgrader with ETCD_OPS_TO_VERSION set the same way, 3.5.16 -> 3.5.30, keeping the data. Then: every recorded
- * permission is granted by the job's Role, and every verb the Role grants was used.
+ * permission is granted by the job's Role, and every verb the Role grants was used. member-replacer gets its own
+ * simulation: a member frozen past the grace period is replaced by the scheduled CronJob's container.
  */
 class ChartRbacIT {
     private static final Duration UP = Duration.ofSeconds(120);
@@ -107,6 +113,126 @@ class ChartRbacIT {
                     Set.of("core/pods:delete", "coordination.k8s.io/leases:create"));
             assertGrantsExactly(chart.get(Role.class, "etcd-ops-upgrade"), upgradeApi.permissions(), Set.of());
         }
+    }
+
+    /**
+     * member-replacer as the replacer CronJob runs it (its rendered env; only the grace period shortened through values,
+     * as a user would set it): etcd-1 is frozen (SIGSTOP: its process stays, it answers nothing), the first run starts its
+     * clock (the unhealthy-since annotation, a MemberUnhealthy Event), the first run after the grace period replaces it
+     * through a seed pod running the chart's member-replacer image. Then the data is on a new member and the Role grants
+     * exactly what the two runs did — except persistentvolumeclaims delete, used only for StatefulSets whose pod scripts
+     * rejoin by themselves (Bitnami's), which the simulation cannot run (it runs etcd binaries, not shell scripts).
+     *
+     * <p>One stand-in, as in member-replacer's own ITs: the simulation's kubelet does not report a deleted pod's final
+     * status, which the replacer waits for on the pod it holds with a finalizer; a background task here writes it once
+     * the simulation has really stopped the pod's processes (its own finalizer gone). Those writes bypass the proxy.
+     */
+    @Test
+    void replacerRoleGrantsExactlyWhatAReplacementDoes(@TempDir Path tmp) throws Exception {
+        Duration grace = Duration.ofSeconds(8);
+        Rendered chart = Rendered.parse(Helm.HELM3.run(List.of("template", Helm.RELEASE, Project.chart().toString(), "--namespace", "default",
+                "-f", Project.valuesFile("minimal").toString(), "--set", "target.headlessService=etcd", "--set", "replacer.enabled=true",
+                "--set", "replacer.grace=" + grace.toSeconds() + "s", "--set", "replacer.timeout=4m", "--set", "target.commandTimeout=3s",
+                "--set", "target.dialTimeout=2s")).orFail().stdout());
+        Container replacer = Rendered.main(chart.cronJob("replacer"));
+        ScheduledExecutorService finalStatus = Executors.newSingleThreadScheduledExecutor();
+        List<Long> frozen = new ArrayList<>();
+        try (KubeSimulation sim = KubeSimulation.start(); RecordingApiProxy api = new RecordingApiProxy(sim.apiUrl())) {
+            // the seed pod's wipe init container runs the image the chart passes as ETCD_OPS_IMAGE
+            String seedImage = Rendered.env(replacer, "ETCD_OPS_IMAGE");
+            sim.images().registerJvmMain(seedImage.substring(0, seedImage.lastIndexOf(':')), JobCli.mainClass("member-replacer"));
+            EtcdStatefulSets.flagStyle().version(EtcdBinaries.V3_5).objects().forEach(sim::apply);
+            sim.awaitStatefulSetReady("etcd", UP);
+            finalStatus.scheduleWithFixedDelay(() -> reportFinalStatusOfHeldPods(sim), 200, 200, TimeUnit.MILLISECONDS);
+            String healthy = IntStream.of(0, 2).mapToObj(i -> sim.resolve(URI.create("http://etcd-" + i + ".etcd:2379")).toString())
+                    .collect(Collectors.joining(","));
+            Map<String, Long> before;
+            try (Client c = Client.builder().endpoints(healthy.split(",")).build()) {
+                for (int i = 0; i < 20; i++) {
+                    c.getKVClient().put(bytes("/registry/configmaps/default/cm-" + i), bytes("v" + i)).get(10, TimeUnit.SECONDS);
+                }
+                before = memberIds(c);
+            }
+            long pid = sim.pid("etcd-1", "etcd").orElseThrow();
+            signal("-STOP", pid);
+            frozen.add(pid);
+            // if etcd-1 led, the others elect a new leader first; the replacer's first look should see them healthy
+            try (Client c = Client.builder().endpoints(healthy.split(",")).build()) {
+                KubeSimulation.await("etcd-0 and etcd-2 to serve writes without etcd-1", UP, () -> {
+                    try {
+                        c.getKVClient().put(bytes("/frozen"), bytes("etcd-1")).get(5, TimeUnit.SECONDS);
+                        return true;
+                    } catch (Exception e) {
+                        return false;
+                    }
+                }, () -> sim.describePods("etcd"));
+            }
+
+            JobProcess.Result first = run(sim, api, replacer, "member-replacer", tmp, Map.of());
+            assertThat(first.exitCode()).as(first.toString()).isZero();
+            assertThat(first.reportLine()).contains("\"decision\":\"waiting\"", "etcd-1");
+            assertThat(sim.client().apps().statefulSets().withName("etcd").get().getMetadata().getAnnotations())
+                    .containsKey("etcd-ops.io/unhealthy-since");
+            Thread.sleep(grace.toMillis() + 1000);
+
+            JobProcess.Result second = run(sim, api, replacer, "member-replacer", tmp, Map.of());
+            assertThat(second.exitCode()).as(second + "\n" + sim.describePods("etcd")).isZero();
+            assertThat(second.reportLine()).contains("\"decision\":\"replace\"", "\"outcome\":\"replaced\"", "\"rejoin\":\"seed\"");
+            sim.awaitStatefulSetReady("etcd", UP);
+            try (Client c = Client.builder().endpoints(healthy.split(",")).build()) {
+                Map<String, Long> after = memberIds(c);
+                assertThat(after.keySet()).containsExactlyInAnyOrder("etcd-0", "etcd-1", "etcd-2");
+                assertThat(after.get("etcd-1")).as("a new member for etcd-1").isNotEqualTo(before.get("etcd-1"));
+                assertThat(after.get("etcd-0")).isEqualTo(before.get("etcd-0"));
+            }
+            try (Client one = Client.builder().endpoints(sim.resolve(URI.create("http://etcd-1.etcd:2379"))).build()) {
+                assertThat(one.getKVClient().get(bytes("/registry/configmaps/default/cm-7"),
+                                io.etcd.jetcd.options.GetOption.builder().withSerializable(true).build()).get(10, TimeUnit.SECONDS)
+                        .getKvs()).as("the data is on the new member").singleElement()
+                        .satisfies(kv -> assertThat(kv.getValue().toString(StandardCharsets.UTF_8)).isEqualTo("v7"));
+            }
+            assertThat(sim.client().pods().withName("etcd-1-seed").get()).as("the seed pod is gone").isNull();
+
+            assertGrantsExactly(chart.get(Role.class, "etcd-ops-replacer"), api.permissions(), Set.of("core/persistentvolumeclaims:delete"));
+        } finally {
+            finalStatus.shutdownNow();
+            for (long p : frozen) {
+                if (ProcessHandle.of(p).isPresent()) {
+                    signal("-CONT", p);
+                }
+            }
+        }
+    }
+
+    private static void reportFinalStatusOfHeldPods(KubeSimulation sim) {
+        try {
+            for (Pod p : sim.client().pods().list().getItems()) {
+                List<String> finalizers = p.getMetadata().getFinalizers();
+                if (p.getMetadata().getDeletionTimestamp() == null || !finalizers.contains("etcd-ops.io/member-replacer")
+                        || finalizers.contains("simulation.etcd-ops.io/kubelet") || p.getStatus() == null
+                        || "Failed".equals(p.getStatus().getPhase())) {
+                    continue;
+                }
+                p.getStatus().setPhase("Failed");
+                for (ContainerStatus cs : p.getStatus().getContainerStatuses()) {
+                    cs.setReady(false);
+                    cs.setState(new ContainerStateBuilder().withNewTerminated().withExitCode(0).withReason("Completed").endTerminated().build());
+                }
+                sim.client().pods().resource(p).updateStatus();
+            }
+        } catch (RuntimeException e) {
+            // retried on the next tick
+        }
+    }
+
+    private static Map<String, Long> memberIds(Client c) throws Exception {
+        return c.getClusterClient().listMember().get(10, TimeUnit.SECONDS).getMembers().stream()
+                .collect(Collectors.toMap(m -> m.getName().isEmpty() ? Long.toHexString(m.getId()) : m.getName(), m -> m.getId()));
+    }
+
+    private static void signal(String sig, long pid) throws Exception {
+        Process p = new ProcessBuilder("kill", sig, String.valueOf(pid)).inheritIO().start();
+        assertThat(p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0).as("kill " + sig + " " + pid).isTrue();
     }
 
     /** Runs a rendered container's command line with its env, against the simulation through the proxy. */

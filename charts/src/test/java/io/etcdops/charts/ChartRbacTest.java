@@ -23,7 +23,10 @@ class ChartRbacTest {
      * backup-job writes Events about each run on the StatefulSet and reads that one StatefulSet (its uid, so that
      * `kubectl describe statefulset` lists them). restore-job kubernetes scales the StatefulSet, records progress on it,
      * holds the cluster Lease and runs restore pods; upgrader patches the StatefulSet and deletes its pods one at a time
-     * under the Lease. No other job, as the chart runs it today, talks to Kubernetes: no Role at all (and no token).
+     * under the Lease. member-replacer reads and annotates the StatefulSet, holds the Lease, and holds (finalizer), deletes
+     * and re-seeds one member's pod through a seed pod it creates; for StatefulSets whose pod scripts rejoin by
+     * themselves it deletes the member's claims instead. health-checker only with health.statefulSetTarget (below). No
+     * other job, as the chart runs it today, talks to Kubernetes: no Role at all (and no token).
      */
     static final Map<String, List<PolicyRule>> EXPECTED_RULES = Map.of(
             "backup", List.of(
@@ -41,6 +44,16 @@ class ChartRbacTest {
                     new PolicyRuleBuilder().withApiGroups("coordination.k8s.io").withResources("leases").withResourceNames("etcd-ops-etcd")
                             .withVerbs("get", "update").build(),
                     new PolicyRuleBuilder().withApiGroups("").withResources("pods").withVerbs("get", "create", "delete", "deletecollection").build()),
+            // member-replacer: checked against the requests a real replacement makes by ChartRbacIT (claims delete excepted)
+            "replacer", List.of(
+                    new PolicyRuleBuilder().withApiGroups("").withResources("events").withVerbs("create").build(),
+                    new PolicyRuleBuilder().withApiGroups("apps").withResources("statefulsets").withResourceNames("etcd")
+                            .withVerbs("get", "patch").build(),
+                    new PolicyRuleBuilder().withApiGroups("coordination.k8s.io").withResources("leases").withVerbs("create").build(),
+                    new PolicyRuleBuilder().withApiGroups("coordination.k8s.io").withResources("leases").withResourceNames("etcd-ops-etcd")
+                            .withVerbs("get", "update").build(),
+                    new PolicyRuleBuilder().withApiGroups("").withResources("pods").withVerbs("get", "list", "create", "delete", "patch").build(),
+                    new PolicyRuleBuilder().withApiGroups("").withResources("persistentvolumeclaims").withVerbs("delete").build()),
             // upgrader: checked against the requests it really makes by ChartRbacIT
             "upgrade", List.of(
                     new PolicyRuleBuilder().withApiGroups("").withResources("events").withVerbs("create").build(),
@@ -99,6 +112,46 @@ class ChartRbacTest {
         var backup = Rendered.main(r.cronJob("backup"));
         assertThat(Rendered.env(backup, "ETCD_OPS_STATEFULSET")).isEqualTo("etcd-main");
         assertThat(Rendered.env(backup, "ETCD_OPS_NAMESPACE")).isEqualTo(Helm.NAMESPACE);
+    }
+
+    /**
+     * health-checker with the target StatefulSet (core StatefulSetTargetOptions, being added to health-checker in
+     * parallel): it reads the StatefulSet and its pods and writes Events on it; the cluster Lease only for the actions
+     * that change members (defrag, NOSPACE recovery). Asserted verbatim only: the health-checker of this tree does not
+     * use the API yet, so ChartRbacIT cannot record it. Without the switch: no Role, no token, no StatefulSet env.
+     */
+    @ParameterizedTest(name = "defrag={0} recoverNospace={1}")
+    @org.junit.jupiter.params.provider.CsvSource({"false,false", "true,false", "false,true", "true,true"})
+    void healthGetsARoleOnlyWithTheStatefulSetTargetAndTheLeaseOnlyWhenItActs(boolean defrag, boolean recoverNospace) {
+        Map<String, String> sets = Map.of("health.enabled", "true", "health.defrag", String.valueOf(defrag),
+                "health.recoverNospace", String.valueOf(recoverNospace), "target.namespace", "etcd-prod");
+        Rendered off = Helm.HELM3.render(List.of(Project.valuesFile("minimal")), sets);
+        assertThat(off.find(Role.class, "etcd-ops-health")).isEmpty();
+        assertThat(Rendered.pod(off.cronJob("health")).getVolumes()).noneSatisfy(v -> assertThat(v.getProjected()).isNotNull());
+        assertThat(Rendered.envNames(Rendered.main(off.cronJob("health")))).doesNotContain("ETCD_OPS_STATEFULSET", "ETCD_OPS_NAMESPACE");
+
+        java.util.Map<String, String> on = new java.util.HashMap<>(sets);
+        on.put("health.statefulSetTarget", "true");
+        Rendered r = Helm.HELM3.render(List.of(Project.valuesFile("minimal")), on);
+        List<PolicyRule> expected = new java.util.ArrayList<>(List.of(
+                new PolicyRuleBuilder().withApiGroups("").withResources("events").withVerbs("create").build(),
+                new PolicyRuleBuilder().withApiGroups("apps").withResources("statefulsets").withResourceNames("etcd").withVerbs("get").build()));
+        if (defrag || recoverNospace) {
+            expected.add(new PolicyRuleBuilder().withApiGroups("coordination.k8s.io").withResources("leases").withVerbs("create").build());
+            expected.add(new PolicyRuleBuilder().withApiGroups("coordination.k8s.io").withResources("leases").withResourceNames("etcd-ops-etcd")
+                    .withVerbs("get", "update").build());
+        }
+        expected.add(new PolicyRuleBuilder().withApiGroups("").withResources("pods").withVerbs("get", "list").build());
+        Role role = r.get(Role.class, "etcd-ops-health");
+        assertThat(role.getRules()).containsExactlyElementsOf(expected);
+        assertThat(role.getMetadata().getNamespace()).isEqualTo("etcd-prod");
+        assertThat(r.get(RoleBinding.class, "etcd-ops-health").getSubjects()).singleElement()
+                .satisfies(s -> assertThat(s.getNamespace()).isEqualTo(Helm.NAMESPACE));
+        var health = Rendered.main(r.cronJob("health"));
+        assertThat(Rendered.env(health, "ETCD_OPS_STATEFULSET")).isEqualTo("etcd");
+        assertThat(Rendered.env(health, "ETCD_OPS_NAMESPACE")).isEqualTo("etcd-prod");
+        assertThat(Rendered.env(health, "ETCDCTL_ENDPOINTS")).as("the endpoints are passed either way").startsWith("http://etcd-0.");
+        assertThat(health.getVolumeMounts()).anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/var/run/secrets/kubernetes.io/serviceaccount"));
     }
 
     @Test

@@ -47,6 +47,17 @@ class ChartSchemaTest {
         "backupp.enabled|true|- (root): Additional property backupp is not allowed",
         "backup.retention.keepYearly|1|- backup.retention: Additional property keepYearly is not allowed",
         "serviceAccount.annotations.x|true|- serviceAccount.annotations.x: Invalid type. Expected: string, given: boolean",
+        "replacer.grace|-5m|- replacer.grace: Does not match pattern",
+        "replacer.grace|five minutes|- replacer.grace: Does not match pattern",
+        "replacer.grace|0s|- replacer.grace: Must not validate the schema (not)",
+        "replacer.grace|0m0s|- replacer.grace: Must not validate the schema (not)",
+        "replacer.grace|300|- replacer.grace: Invalid type. Expected: string, given: integer",
+        "replacer.timeout|-1m|- replacer.timeout: Does not match pattern",
+        "replacer.promoteTimeout|soon|- replacer.promoteTimeout: Does not match pattern",
+        "replacer.dryRun|maybe|- replacer.dryRun: Invalid type. Expected: boolean, given: string",
+        "replacer.discoveryOverrides.ETCD_OPS_GRACE|1s|- replacer.discoveryOverrides: Property name of \"ETCD_OPS_GRACE\" does not match",
+        "replacer.member|etcd-1|- replacer: Additional property member is not allowed",
+        "health.statefulSetTarget|yes|- health.statefulSetTarget: Invalid type. Expected: boolean, given: string",
     })
     void helm3Rejects(String key, String value, String expected) {
         rejects(Helm.HELM3, Map.of(key, value), expected);
@@ -61,6 +72,8 @@ class ChartSchemaTest {
         "backup.schedule|daily|- at '/backup/schedule': 'daily' does not match pattern",
         "health.thresholds.fragmentationRatio|1.5|- at '/health/thresholds/fragmentationRatio': 'anyOf' failed",
         "backupp.enabled|true|- at '': additional properties 'backupp' not allowed",
+        "replacer.grace|-5m|- at '/replacer/grace': '-5m' does not match pattern",
+        "replacer.grace|0s|- at '/replacer/grace': 'not' failed",
     })
     void helm4Rejects(String key, String value, String expected) {
         rejects(Helm.HELM4, Map.of(key, value), expected);

@@ -208,7 +208,15 @@ class ChartValuesTest {
         assertThat(Rendered.envNames(health)).as("unset thresholds keep the CLI's defaults")
                 .doesNotContain("ETCD_OPS_QUOTA_WARN_RATIO", "ETCD_OPS_PEER_RTT_WARN", "ETCD_OPS_RECOVER_NOSPACE");
 
-        assertThat(Rendered.main(r.cronJob("replacer")).getImage()).isEqualTo("ghcr.io/etcd-ops/member-replacer:" + Project.version());
+        Container replacer = Rendered.main(r.cronJob("replacer"));
+        assertThat(replacer.getImage()).isEqualTo("ghcr.io/etcd-ops/member-replacer:" + Project.version());
+        assertThat(Rendered.env(replacer, "ETCD_OPS_GRACE")).isEqualTo("10m");
+        assertThat(Rendered.env(replacer, "ETCD_OPS_ETCD_CONTAINER")).isEqualTo("etcd");
+        assertThat(Rendered.env(replacer, "ETCD_OPS_PUSHGATEWAY_URL")).isEqualTo("http://pushgateway.monitoring.svc:9091");
+        assertThat(Rendered.env(replacer, "ETCD_OPS_NAMESPACE")).isEqualTo("etcd");
+        assertThat(Rendered.env(replacer, "ETCD_OPS_SERVICE")).isEqualTo("etcd");
+        assertThat(Rendered.env(replacer, "ETCD_OPS_PASSWORD_FILE")).isEqualTo("/etcd-ops/auth/password");
+        assertThat(Rendered.env(replacer, "ETCDCTL_CACERT")).isEqualTo("/etcd-ops/tls/ca.crt");
         assertThat(upgrade.getImage()).isEqualTo("ghcr.io/etcd-ops/upgrader:" + Project.version());
 
         var rule = r.generic("PrometheusRule");
@@ -219,6 +227,43 @@ class ChartValuesTest {
                     "> 90000", "alert: EtcdOpsHealthCritical", "etcd_ops_health_status{job=\"etcd-ops-health\", cluster=\"prod-eu\"} >= 2",
                     "alert: EtcdOpsRestoreDrillFailing", "team: platform");
         });
+    }
+
+    /**
+     * member-replacer as the chart runs it: the target StatefulSet (it discovers the members; no ETCDCTL_ENDPOINTS), the
+     * grace period and timeouts, the seed image = its own image, no store, no --member from values (a scheduled
+     * --member would replace that member on every run; NOTES sets it per run). Defaults: off, every 5 minutes, 5m grace.
+     */
+    @Test
+    void replacerGetsItsOptionsFromValues() {
+        assertThat(Helm.HELM3.render("minimal").find(CronJob.class, "etcd-ops-replacer")).as("off by default").isEmpty();
+        Rendered r = Helm.HELM3.render(List.of(Project.valuesFile("minimal")), Map.of("replacer.enabled", "true",
+                "replacer.image.tag", "1.2.3", "target.namespace", "etcd-prod"));
+        CronJob cron = r.cronJob("replacer");
+        assertThat(cron.getSpec().getSchedule()).isEqualTo("*/5 * * * *");
+        assertThat(cron.getSpec().getJobTemplate().getSpec().getBackoffLimit()).isZero();
+        Container c = Rendered.main(cron);
+        assertThat(c.getArgs()).as("the scheduled run, no subcommand").isNullOrEmpty();
+        assertThat(Rendered.env(c, "ETCD_OPS_STATEFULSET")).isEqualTo("etcd");
+        assertThat(Rendered.env(c, "ETCD_OPS_NAMESPACE")).isEqualTo("etcd-prod");
+        assertThat(Rendered.env(c, "ETCD_OPS_GRACE")).isEqualTo("5m");
+        assertThat(Rendered.env(c, "ETCD_OPS_TIMEOUT")).isEqualTo("20m");
+        assertThat(Rendered.env(c, "ETCD_OPS_PROMOTE_TIMEOUT")).isEqualTo("5m");
+        assertThat(Rendered.env(c, "ETCD_OPS_IMAGE")).as("the seed pod runs the same build").isEqualTo(c.getImage())
+                .isEqualTo("ghcr.io/etcd-ops/member-replacer:1.2.3");
+        assertThat(Rendered.envNames(c)).doesNotContain("ETCDCTL_ENDPOINTS", "ETCD_OPS_MEMBER", "ETCD_OPS_DRY_RUN", "ETCD_OPS_STORE",
+                "ETCD_OPS_PUSHGATEWAY_URL", "ETCD_OPS_SERVICE");
+        assertThat(c.getEnvFrom()).isNullOrEmpty();
+        assertThat(cron.getSpec().getJobTemplate().getSpec().getActiveDeadlineSeconds()).as("longer than one replacement (20m)")
+                .isGreaterThan(20 * 60L);
+
+        Rendered dry = Helm.HELM3.render(List.of(Project.valuesFile("minimal")), Map.of("replacer.enabled", "true",
+                "replacer.dryRun", "true", "replacer.grace", "1h30m", "replacer.timeout", "30m", "replacer.promoteTimeout", "2m"));
+        Container d = Rendered.main(dry.cronJob("replacer"));
+        assertThat(Rendered.env(d, "ETCD_OPS_DRY_RUN")).isEqualTo("true");
+        assertThat(Rendered.env(d, "ETCD_OPS_GRACE")).isEqualTo("1h30m");
+        assertThat(Rendered.env(d, "ETCD_OPS_TIMEOUT")).isEqualTo("30m");
+        assertThat(Rendered.env(d, "ETCD_OPS_PROMOTE_TIMEOUT")).isEqualTo("2m");
     }
 
     @Test
