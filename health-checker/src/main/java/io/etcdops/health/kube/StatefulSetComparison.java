@@ -168,8 +168,8 @@ public final class StatefulSetComparison {
         MemberStatus s = view.status(m.id()).orElse(null);
         boolean down = s == null || !s.reachable();
         Pod lingering = podOfOrdinal == null ? null : state.pods().get(podOfOrdinal);
-        String msg = (m.learner() ? "learner " : "voting member ") + m.label() + " (id " + m.idHex() + ", peer URLs " + m.peerUrls()
-                + (m.started() ? "" : ", never started") + ") is run by no pod of StatefulSet " + state.describe() + ": " + why
+        String msg = (m.learner() ? "learner " : "voting member ") + m.label() + " (" + (m.started() ? "id " + m.idHex() + ", " : "never started, ")
+                + "peer URLs " + m.peerUrls() + ") is run by no pod of StatefulSet " + state.describe() + ": " + why
                 + (lingering != null ? "; pod " + podOfOrdinal + " still exists (scale-down in progress?)" : "")
                 + (!m.learner() && down ? "; it is down and counts against quorum" : "");
         String advice = "Remove it: etcdctl member remove " + m.idHex()
