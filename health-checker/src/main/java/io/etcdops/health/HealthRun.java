@@ -2,11 +2,11 @@ package io.etcdops.health;
 
 import io.etcdops.core.etcd.EtcdConnectionConfig;
 import io.etcdops.core.etcd.EtcdSession;
+import io.etcdops.core.kube.EndpointResolver;
 import io.etcdops.core.runtime.ExitCode;
 import io.etcdops.core.runtime.JobException;
 import io.etcdops.core.runtime.JobReport;
 import io.etcdops.health.action.ActionResult;
-import io.etcdops.core.kube.EndpointResolver;
 import io.etcdops.health.action.ClusterLock;
 import io.etcdops.health.action.ClusterMaintenance;
 import io.etcdops.health.action.EtcdMaintenance;
