@@ -7,7 +7,7 @@ import io.etcdops.health.hashkv.HashKvComparison;
 
 import java.util.List;
 
-/** The cluster-wide part of the report. */
+/** The cluster-wide part of the report; {@code statefulSet} ({@code namespace/name}) and {@code replicas} only with --statefulset. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ClusterHealth(
         @JsonProperty("clusterId") String clusterId,
@@ -27,5 +27,7 @@ public record ClusterHealth(
         @JsonProperty("quotaUseRatio") Double quotaUseRatio,
         @JsonProperty("alarms") List<String> alarms,
         @JsonProperty("hashKv") HashKvComparison hashKv,
-        @JsonProperty("backup") BackupAge backup) {
+        @JsonProperty("backup") BackupAge backup,
+        @JsonProperty("statefulSet") String statefulSet,
+        @JsonProperty("replicas") Integer replicas) {
 }

@@ -2,6 +2,9 @@ package io.etcdops.health;
 
 import io.etcdops.core.etcd.Durations;
 import io.etcdops.core.etcd.EtcdConnectionOptions;
+import io.etcdops.core.kube.EndpointResolver;
+import io.etcdops.core.kube.KubernetesEnvironment;
+import io.etcdops.core.kube.StatefulSetTargetOptions;
 import io.etcdops.core.runtime.CommonOptions;
 import io.etcdops.core.runtime.JobException;
 import io.etcdops.core.runtime.JobReport;
@@ -12,12 +15,19 @@ import io.etcdops.core.snapshot.SnapshotNames;
 import io.etcdops.core.store.StoreCliOptions;
 import io.etcdops.health.action.DefragPolicy;
 import io.etcdops.health.action.NoClusterLock;
+import io.etcdops.health.kube.TargetStatefulSet;
 import io.etcdops.health.metrics.MetricsTargets;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Option;
 
+import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -28,15 +38,24 @@ import java.util.concurrent.Callable;
                 + "versions, quota use, HashKV consistency, age of the newest backup); prints a table (or JSON) of findings "
                 + "with what to do. Opt-in actions: --defrag and --recover-nospace, one member at a time, leader last, "
                 + "under the quorum guard, each with --dry-run.",
-                "Target: --endpoints (etcd on VMs or reachable client URLs). --statefulset targets, the Kubernetes Lease "
-                        + "and Events are not available yet."},
+                "Target: --endpoints (etcd on VMs or reachable client URLs), or --statefulset NAME: the members are then "
+                        + "reached at the StatefulSet's per-pod client URLs (--endpoints is not used; see --target-endpoints), "
+                        + "etcd's member list is compared with the StatefulSet (missing members, zombie members no pod runs, "
+                        + "stuck or unpromoted learners, pods not Ready or crash-looping), warnings and criticals and what the "
+                        + "actions did become Kubernetes Events on the StatefulSet, and the actions run under the cluster Lease "
+                        + "etcd-ops-<statefulset> (read-only checks never take it). See docs/health-checker.md."},
         footer = {"%nEnvironment variables: every option above names its variable; etcd connection variables use etcdctl's "
                 + "names (ETCDCTL_ENDPOINTS, ETCDCTL_CACERT, ETCDCTL_CERT, ETCDCTL_KEY, ETCDCTL_USER, ETCDCTL_PASSWORD).",
                 "%nExit codes:", "  0  healthy (warnings too, unless --fail-on warning); actions done or not needed",
                 "  1  critical finding (or a warning with --fail-on warning), no endpoint reachable, or an action failed",
                 "  2  usage or configuration error",
-                "  3  an action was refused for safety (member unhealthy, quorum at risk, CORRUPT alarm) and nothing else is critical"})
+                "  3  an action was refused for safety (member unhealthy, quorum at risk, CORRUPT alarm, another etcd-ops operation "
+                        + "holds the cluster Lease) and nothing else is critical"})
 public final class HealthChecker implements Callable<Integer>, ReportingCommand {
+    private static final Logger LOG = LoggerFactory.getLogger(HealthChecker.class);
+
+    @Mixin
+    StatefulSetTargetOptions target;
 
     @Mixin
     EtcdConnectionOptions etcd;
@@ -127,6 +146,19 @@ public final class HealthChecker implements Callable<Integer>, ReportingCommand 
     CommonOptions common;
 
     private final JobReport report = new JobReport("health-checker");
+    private final KubernetesClient givenClient;
+    private final EndpointResolver resolver;
+
+    /** The image's entrypoint: Kubernetes from the environment (in-cluster ServiceAccount or KUBECONFIG), cluster DNS. */
+    public HealthChecker() {
+        this(null, EndpointResolver.IDENTITY);
+    }
+
+    /** With a Kubernetes client and resolver at hand (tests: the simulation's client and {@code sim::resolve}). */
+    public HealthChecker(KubernetesClient client, EndpointResolver resolver) {
+        this.givenClient = client;
+        this.resolver = resolver;
+    }
 
     public static void main(String[] args) {
         JobRunner.main(new HealthChecker(), args);
@@ -134,7 +166,31 @@ public final class HealthChecker implements Callable<Integer>, ReportingCommand 
 
     @Override
     public Integer call() {
-        return new HealthRun(settings(), report, new NoClusterLock(), System.out).run().code();
+        HealthSettings settings = settings();
+        KubernetesEnvironment env = KubernetesEnvironment.current();
+        if (target.statefulSet == null || target.statefulSet.isBlank()) {
+            if (settings.anyAction() && !settings.dryRun() && env.inCluster()) {
+                LOG.warn("no --statefulset: the actions run without the cluster Lease; name the StatefulSet (ETCD_OPS_STATEFULSET) "
+                        + "so they cannot overlap another etcd-ops operation");
+            }
+            return new HealthRun(settings, report, new NoClusterLock(), System.out).run().code();
+        }
+        KubernetesClient client = givenClient != null ? givenClient : new KubernetesClientBuilder().build();
+        try {
+            TargetStatefulSet sts = new TargetStatefulSet(client, resolver, target.namespace(client, env), target.statefulSet.strip(),
+                    target.toOverrides(), env.identity());
+            LOG.info("target: {}", sts.target().describe());
+            if (!settings.connection().endpoints().equals(List.of(URI.create("http://127.0.0.1:2379")))) {
+                LOG.warn("--endpoints / ETCDCTL_ENDPOINTS ({}) is not used with --statefulset: every member is reached at its pod's "
+                        + "client URL; set --target-endpoints to override those", settings.connection().endpoints());
+            }
+            HealthSettings onPods = settings.withConnection(settings.connection().withEndpoints(sts.endpoints()));
+            return new HealthRun(onPods, report, sts.lock(), System.out, sts).run().code();
+        } finally {
+            if (givenClient == null) {
+                client.close();
+            }
+        }
     }
 
     HealthSettings settings() {

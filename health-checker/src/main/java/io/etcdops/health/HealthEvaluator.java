@@ -5,6 +5,8 @@ import io.etcdops.core.etcd.ClusterView;
 import io.etcdops.core.etcd.MemberInfo;
 import io.etcdops.core.etcd.MemberStatus;
 import io.etcdops.core.etcd.Quorum;
+import io.etcdops.health.kube.StatefulSetComparison;
+import io.etcdops.health.kube.StatefulSetState;
 import io.etcdops.health.metrics.MemberSignals;
 
 import java.util.ArrayList;
@@ -22,7 +24,10 @@ public final class HealthEvaluator {
         this.t = thresholds;
     }
 
-    /** The evaluated report: rows, summary, findings (cluster findings first, then per member in member order). */
+    /**
+     * The evaluated report: rows, summary, findings (cluster findings first, then the StatefulSet comparison's, then
+     * per member in member order).
+     */
     public record Evaluation(ClusterHealth cluster, List<MemberHealth> members, List<Finding> findings) {
         public Severity status() {
             return findings.stream().map(Finding::severity).reduce(Severity.OK, Severity::worst);
@@ -40,12 +45,20 @@ public final class HealthEvaluator {
         List<Finding> clusterFindings = new ArrayList<>();
         List<Finding> memberFindings = new ArrayList<>();
         List<MemberHealth> rows = new ArrayList<>();
+        StatefulSetState sts = o.statefulSet();
+        StatefulSetComparison.Result compared = sts == null ? null : StatefulSetComparison.compare(sts, view, t.maxRaftLag());
         List<MemberInfo> byName = view.members().stream().sorted(java.util.Comparator.comparing(MemberInfo::label)).toList();
         for (MemberInfo m : byName) {
             MemberStatus s = view.status(m.id()).orElse(MemberStatus.unreachable(m, null, "no status"));
             MemberSignals signals = o.signals().get(m.id());
-            rows.add(row(m, s, leader, o.alarms(), signals));
-            memberFindings.addAll(MemberChecks.check(t, m, s, leader, signals, o.metricsWanted(), o.explicitMetricsUrls()));
+            String pod = compared == null ? null : compared.podOfMember().get(m.id());
+            rows.add(row(m, s, leader, o.alarms(), signals, pod, pod == null ? null : compared.podStatus().get(pod)));
+            List<Finding> checks = MemberChecks.check(t, m, s, leader, signals, o.metricsWanted(), o.explicitMetricsUrls());
+            if (compared != null && compared.judgedLearners().contains(m.id())) {
+                // the StatefulSet comparison already judged this learner's progress, naming its pod: say it once
+                checks = checks.stream().filter(f -> !f.check().equals("reachable") && !f.check().equals("raft-lag")).toList();
+            }
+            memberFindings.addAll(checks);
         }
 
         Quorum quorum = MemberCondition.quorum(view);
@@ -73,23 +86,28 @@ public final class HealthEvaluator {
                 view.learners().size(), (int) view.statuses().stream().filter(MemberStatus::reachable).count(), leaderName,
                 leaderId != 0, quorum.size(), quorum.healthyVoters(), quorum.failureTolerance(), versions, versions.size() <= 1,
                 quota, quotaSource, quotaUse == null ? null : round(quotaUse),
-                o.alarms().stream().map(a -> a.type() + "@" + memberLabel(view, a.memberId())).toList(), o.hashKv(), o.backup());
+                o.alarms().stream().map(a -> a.type() + "@" + memberLabel(view, a.memberId())).toList(), o.hashKv(), o.backup(),
+                sts == null ? null : sts.describe(), sts == null ? null : sts.target().replicas());
         List<Finding> all = new ArrayList<>(clusterFindings);
+        if (compared != null) {
+            all.addAll(compared.findings());
+        }
         all.addAll(memberFindings);
         return new Evaluation(cluster, rows, all);
     }
 
-    private MemberHealth row(MemberInfo m, MemberStatus s, Optional<MemberStatus> leader, List<Alarm> alarms, MemberSignals signals) {
+    private MemberHealth row(MemberInfo m, MemberStatus s, Optional<MemberStatus> leader, List<Alarm> alarms, MemberSignals signals,
+                             String pod, String podStatus) {
         List<String> memberAlarms = alarms.stream().filter(a -> a.memberId() == m.id()).map(Alarm::type).toList();
         if (!s.reachable()) {
             return new MemberHealth(m.label(), m.idHex(), s.endpoint() == null ? null : s.endpoint().toString(), false, s.error(),
-                    null, null, null, null, false, m.learner(), null, null, null, null, null, memberAlarms, List.of(), signals);
+                    null, null, null, null, false, m.learner(), null, null, null, null, null, memberAlarms, List.of(), signals, pod, podStatus);
         }
         Long lag = leader.filter(MemberStatus::reachable).map(l -> Math.max(0, l.raftIndex() - s.raftIndex())).orElse(null);
         Double ratio = s.dbSize() == 0 ? null : round((double) s.dbSizeInUse() / s.dbSize());
         return new MemberHealth(m.label(), m.idHex(), s.endpoint().toString(), true, null, s.version(), s.dbSize(), s.dbSizeInUse(),
                 ratio, s.isLeader(), m.learner(), s.raftTerm(), s.raftIndex(), s.raftAppliedIndex(), lag,
-                Math.max(0, s.raftIndex() - s.raftAppliedIndex()), memberAlarms, MemberCondition.otherErrors(s), signals);
+                Math.max(0, s.raftIndex() - s.raftAppliedIndex()), memberAlarms, MemberCondition.otherErrors(s), signals, pod, podStatus);
     }
 
     private static Finding leaderFinding(long leaderId, String leaderName) {

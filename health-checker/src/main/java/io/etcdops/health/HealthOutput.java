@@ -4,6 +4,8 @@ import io.etcdops.core.runtime.JobReport;
 import io.etcdops.health.action.ActionResult;
 import io.etcdops.health.backup.BackupAge;
 import io.etcdops.health.hashkv.HashKvComparison;
+import io.etcdops.health.kube.StatefulSetComparison;
+import io.etcdops.health.kube.StatefulSetState;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -45,6 +47,9 @@ final class HealthOutput {
         report.put("leader", c.leader() == null ? "" : c.leader());
         report.put("quorum-margin", c.quorumMargin());
         report.put("members-reachable", c.reachable() + "/" + c.members());
+        if (c.statefulSet() != null) {
+            report.put("statefulset", c.statefulSet());
+        }
         List<Map<String, Object>> problems = new ArrayList<>();
         for (Finding f : ev.findings()) {
             if (f.severity() != Severity.OK) {
@@ -89,17 +94,24 @@ final class HealthOutput {
         Files.move(tmp, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
-    /** The evaluation when no endpoint answered at all: one critical finding, plus the backup age if asked for. */
-    static HealthEvaluator.Evaluation unreachable(String error, BackupAge backup, Thresholds t) {
+    /**
+     * The evaluation when no endpoint answered at all: one critical finding, plus the backup age if asked for and
+     * (with --statefulset) what the pods say, which is then the best clue.
+     */
+    static HealthEvaluator.Evaluation unreachable(String error, BackupAge backup, Thresholds t, StatefulSetState sts) {
         List<Finding> findings = new ArrayList<>();
         findings.add(Finding.critical("reachable", Finding.CLUSTER, "no etcd endpoint answered: " + error,
-                "Check that etcd runs and that --endpoints (ETCDCTL_ENDPOINTS), TLS files and credentials are right; "
+                "Check that etcd runs and that --endpoints (ETCDCTL_ENDPOINTS) or the StatefulSet's client URLs, TLS files and credentials are right; "
                         + "if every member is down start them; if their data is lost, restore (restore-job)."));
         if (backup != null) {
             findings.add(BackupFindings.finding(backup, t.backupMaxAge()));
         }
+        if (sts != null) {
+            findings.addAll(StatefulSetComparison.podFindings(sts));
+        }
         ClusterHealth c = new ClusterHealth(null, 0, 0, 0, 0, null, false, 0, 0, -1, List.of(), true, HealthEvaluator.DEFAULT_QUOTA,
-                "default", null, List.of(), HashKvComparison.compare(0, List.of()), backup);
+                "default", null, List.of(), HashKvComparison.compare(0, List.of()), backup,
+                sts == null ? null : sts.describe(), sts == null ? null : sts.target().replicas());
         return new HealthEvaluator.Evaluation(c, List.of(), findings);
     }
 }

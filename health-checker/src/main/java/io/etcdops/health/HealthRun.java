@@ -2,14 +2,19 @@ package io.etcdops.health;
 
 import io.etcdops.core.etcd.EtcdConnectionConfig;
 import io.etcdops.core.etcd.EtcdSession;
+import io.etcdops.core.kube.EndpointResolver;
 import io.etcdops.core.runtime.ExitCode;
 import io.etcdops.core.runtime.JobException;
 import io.etcdops.core.runtime.JobReport;
 import io.etcdops.health.action.ActionResult;
 import io.etcdops.health.action.ClusterLock;
+import io.etcdops.health.action.ClusterMaintenance;
 import io.etcdops.health.action.EtcdMaintenance;
+import io.etcdops.health.action.LockedMaintenance;
 import io.etcdops.health.action.NospaceRecovery;
 import io.etcdops.health.action.SafeDefrag;
+import io.etcdops.health.kube.HealthEvents;
+import io.etcdops.health.kube.TargetStatefulSet;
 import io.etcdops.health.metrics.MemberSignals;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,7 +28,8 @@ import java.util.Objects;
 
 /**
  * One health-checker run: observe, judge, optionally act (under the cluster lock), judge again after acting, then
- * print, write the output files, push metrics and decide the exit code.
+ * print, write the output files, push metrics, write Kubernetes Events (with a StatefulSet target) and decide the exit
+ * code.
  */
 public final class HealthRun {
     private static final Logger LOG = LoggerFactory.getLogger(HealthRun.class);
@@ -32,18 +38,31 @@ public final class HealthRun {
     private final JobReport report;
     private final ClusterLock lock;
     private final PrintStream out;
+    private final TargetStatefulSet statefulSet;
+    private final EndpointResolver resolver;
     private final Clock clock = Clock.systemUTC();
 
+    /** A run against {@code --endpoints} (VMs): no StatefulSet, no Events. */
     public HealthRun(HealthSettings settings, JobReport report, ClusterLock lock, PrintStream out) {
+        this(settings, report, lock, out, null);
+    }
+
+    /**
+     * @param statefulSet the target StatefulSet (its pods are compared with the member list, Events are written on it,
+     *                    member URLs go through its resolver); null for {@code --endpoints}
+     */
+    public HealthRun(HealthSettings settings, JobReport report, ClusterLock lock, PrintStream out, TargetStatefulSet statefulSet) {
         this.settings = settings;
         this.report = report;
         this.lock = lock;
         this.out = out;
+        this.statefulSet = statefulSet;
+        this.resolver = statefulSet == null ? EndpointResolver.IDENTITY : statefulSet.resolver();
     }
 
     public ExitCode run() {
         LOG.debug("configuration: {}", settings.connection());
-        HealthProbe probe = new HealthProbe(settings, clock);
+        HealthProbe probe = new HealthProbe(settings, clock, statefulSet == null ? null : statefulSet::look);
         EtcdSession session;
         try {
             session = open(settings.connection());
@@ -53,7 +72,8 @@ public final class HealthRun {
             }
             String hint = settings.connection().hasAuth() && settings.connection().clientCert() == null
                     ? " (with auth enabled etcd needs quorum to log a user in; a client certificate whose CN is the user works without)" : "";
-            return finish(HealthOutput.unreachable(e.getMessage() + hint, probe.backupOnly(), settings.thresholds()), List.of());
+            return finish(HealthOutput.unreachable(e.getMessage() + hint, probe.backupOnly(), settings.thresholds(),
+                    probe.statefulSetOnly()), List.of());
         }
         try (session) {
             HealthEvaluator evaluator = new HealthEvaluator(settings.thresholds());
@@ -65,7 +85,8 @@ public final class HealthRun {
                     throw e;
                 }
                 // the member list worked a moment ago and failed now (e.g. quorum lost in between): still a report
-                return finish(HealthOutput.unreachable(e.getMessage(), probe.backupOnly(), settings.thresholds()), List.of());
+                return finish(HealthOutput.unreachable(e.getMessage(), probe.backupOnly(), settings.thresholds(),
+                        probe.statefulSetOnly()), List.of());
             }
             HealthEvaluator.Evaluation ev = evaluator.evaluate(observed);
             List<ActionResult> actions = new ArrayList<>();
@@ -95,7 +116,7 @@ public final class HealthRun {
         while (true) {
             JobException failure;
             try {
-                return EtcdSession.open(config);
+                return EtcdSession.open(config, resolver);
             } catch (JobException e) {
                 if (e.exitCode() == ExitCode.USAGE) {
                     throw e;
@@ -105,7 +126,7 @@ public final class HealthRun {
             if (config.hasAuth() && config.clientCert() != null) {
                 try {
                     EtcdSession s = EtcdSession.open(new EtcdConnectionConfig(config.endpoints(), config.caCert(), config.clientCert(),
-                            config.clientKey(), null, null, config.dialTimeout(), config.commandTimeout()));
+                            config.clientKey(), null, null, config.dialTimeout(), config.commandTimeout()), resolver);
                     LOG.warn("password login failed ({}); using the client certificate's CN as the etcd user", failure.getMessage());
                     return s;
                 } catch (JobException ignored) {
@@ -125,21 +146,56 @@ public final class HealthRun {
         }
     }
 
-    @SuppressWarnings("try") // the lock is held for the block's duration, not used in it
+    /**
+     * Runs the requested actions under the cluster lock, checked again before every change. A dry run changes nothing
+     * and takes no lock. A lock another operation holds refuses every requested action (exit 3, the holder named);
+     * the health report is still produced.
+     */
     private List<ActionResult> act(EtcdSession session, Observation observed) {
-        List<ActionResult> results = new ArrayList<>();
         EtcdMaintenance etcd = new EtcdMaintenance(session);
-        SafeDefrag defrag = new SafeDefrag(etcd, settings.defragPolicy(), clock);
-        LOG.info("cluster lock: {}", lock);
-        try (ClusterLock.Held held = lock.acquire(settings.recoverNospace() ? "recover-nospace" : "defrag")) {
-            if (settings.recoverNospace()) {
-                results.add(guarded("recover-nospace", () -> new NospaceRecovery(etcd, defrag).run(settings.dryRun(), knownQuota(observed))));
-            }
-            if (settings.defrag()) {
-                results.add(guarded("defrag", () -> defrag.run(SafeDefrag.Selection.FRAGMENTED, settings.dryRun())));
-            }
-        }
+        List<ActionResult> results = settings.dryRun() ? actions(etcd, observed) : lockedActions(etcd, observed);
         results.forEach(r -> LOG.info("{}: {} ({})", r.action(), r.outcome(), r.reason()));
+        return results;
+    }
+
+    private List<ActionResult> lockedActions(EtcdMaintenance etcd, Observation observed) {
+        LOG.info("cluster lock: {}", lock);
+        ClusterLock.Held held;
+        try {
+            held = lock.acquire(settings.recoverNospace() ? "recover-nospace" : "defrag");
+        } catch (JobException e) {
+            if (e.exitCode() != ExitCode.REFUSED) {
+                throw e;
+            }
+            LOG.warn("actions refused: {}", e.getMessage());
+            return requested().stream()
+                    .map(a -> new ActionResult(a, ActionResult.REFUSED, e.getMessage(), null, List.of(), 0, null, null)).toList();
+        }
+        try (held) {
+            return actions(new LockedMaintenance(etcd, held), observed);
+        }
+    }
+
+    private List<String> requested() {
+        List<String> out = new ArrayList<>();
+        if (settings.recoverNospace()) {
+            out.add("recover-nospace");
+        }
+        if (settings.defrag()) {
+            out.add("defrag");
+        }
+        return out;
+    }
+
+    private List<ActionResult> actions(ClusterMaintenance etcd, Observation observed) {
+        List<ActionResult> results = new ArrayList<>();
+        SafeDefrag defrag = new SafeDefrag(etcd, settings.defragPolicy(), clock);
+        if (settings.recoverNospace()) {
+            results.add(guarded("recover-nospace", () -> new NospaceRecovery(etcd, defrag).run(settings.dryRun(), knownQuota(observed))));
+        }
+        if (settings.defrag()) {
+            results.add(guarded("defrag", () -> defrag.run(SafeDefrag.Selection.FRAGMENTED, settings.dryRun())));
+        }
         return results;
     }
 
@@ -176,6 +232,9 @@ public final class HealthRun {
         }
         if (settings.pushgatewayUrl() != null) {
             HealthMetrics.push(settings.pushgatewayUrl(), settings.clusterName(), ev, actions, clock);
+        }
+        if (statefulSet != null) {
+            new HealthEvents(statefulSet.events()::emit).report(ev, actions);
         }
         report.finish(code, null, settings.outputDir(), out);
         return code;

@@ -43,4 +43,10 @@ public record HealthSettings(
     public boolean anyAction() {
         return defrag || recoverNospace;
     }
+
+    /** The same settings with another connection (a StatefulSet target's per-pod client URLs). */
+    public HealthSettings withConnection(EtcdConnectionConfig other) {
+        return new HealthSettings(other, format, failOn, thresholds, quotaBytes, metrics, metricsUrls, metricsWindow, hashKv, store,
+                storeOptions, clusterName, defrag, recoverNospace, dryRun, defragPolicy, pushgatewayUrl, outputDir);
+    }
 }

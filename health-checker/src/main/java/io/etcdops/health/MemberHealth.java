@@ -8,7 +8,9 @@ import java.util.List;
 
 /**
  * One member's row of the report. Sizes in bytes; {@code raftLag} is how many raft entries the member's index trails
- * the leader's (null without a leader), {@code applyLag} how many committed entries it has not applied yet.
+ * the leader's (null without a leader), {@code applyLag} how many committed entries it has not applied yet. With a
+ * {@code --statefulset} target, {@code pod} is the pod that runs the member (null for a member no pod backs) and
+ * {@code podStatus} "Ready" or what is wrong with it.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record MemberHealth(
@@ -30,5 +32,7 @@ public record MemberHealth(
         @JsonProperty("applyLag") Long applyLag,
         @JsonProperty("alarms") List<String> alarms,
         @JsonProperty("errors") List<String> errors,
-        @JsonProperty("metrics") MemberSignals metrics) {
+        @JsonProperty("metrics") MemberSignals metrics,
+        @JsonProperty("pod") String pod,
+        @JsonProperty("podStatus") String podStatus) {
 }

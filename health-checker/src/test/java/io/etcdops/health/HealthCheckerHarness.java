@@ -83,6 +83,11 @@ final class HealthCheckerHarness {
     }
 
     static Result run(List<String> args) {
+        return run(new HealthChecker(), args);
+    }
+
+    /** Runs a given command (e.g. one built with the Kubernetes simulation's client and resolver). */
+    static Result run(HealthChecker command, List<String> args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
@@ -94,7 +99,7 @@ final class HealthCheckerHarness {
             // the job prints its table and JSON line to System.out, logback logs to System.err
             System.setOut(o);
             System.setErr(e);
-            code = JobRunner.run(new HealthChecker(), args.toArray(String[]::new), o, e);
+            code = JobRunner.run(command, args.toArray(String[]::new), o, e);
         } finally {
             System.setOut(realOut);
             System.setErr(realErr);

@@ -27,7 +27,7 @@ class HealthEvaluatorTest {
     private static Observation observe(FakeCluster c, Map<Long, MemberSignals> signals, Long quota, BackupAge backup) {
         ClusterView v = c.view();
         return new Observation(Instant.now(), v, v.alarms(), null, quota, !signals.isEmpty(), false, signals,
-                HashKvComparison.compare(0, List.of()), backup);
+                HashKvComparison.compare(0, List.of()), backup, null);
     }
 
     private static List<Finding> problems(HealthEvaluator.Evaluation ev) {
@@ -129,7 +129,7 @@ class HealthEvaluatorTest {
             statuses.add(io.etcdops.core.etcd.MemberStatus.unreachable(extra, null, "member has not started (no client URLs)"));
             ClusterView withExtra = new ClusterView(v.clusterId(), members, statuses, List.of());
             HealthEvaluator.Evaluation ev = evaluator.evaluate(new Observation(Instant.now(), withExtra, List.of(), null, null, false,
-                    false, Map.of(), HashKvComparison.compare(0, List.of()), null));
+                    false, Map.of(), HashKvComparison.compare(0, List.of()), null, null));
             Finding f = problems(ev).stream().filter(x -> x.check().equals("reachable")).findFirst().orElseThrow();
             assertThat(f.severity()).isEqualTo(extra.learner() ? Severity.WARNING : Severity.CRITICAL);
             assertThat(f.message()).contains("was added but never started");
@@ -144,7 +144,7 @@ class HealthEvaluatorTest {
         HashKvComparison mismatch = HashKvComparison.compare(9, List.of(MemberHash.of("m0", 9, 1, 1), MemberHash.of("m1", 9, 1, 1),
                 MemberHash.of("m2", 9, 1, 2)));
         HealthEvaluator.Evaluation ev = evaluator.evaluate(new Observation(Instant.now(), v, v.alarms(), null, null, false, false,
-                Map.of(), mismatch, null));
+                Map.of(), mismatch, null, null));
         assertThat(problems(ev)).singleElement().satisfies(f -> {
             assertThat(f.check()).isEqualTo("hashkv");
             assertThat(f.severity()).isEqualTo(Severity.CRITICAL);

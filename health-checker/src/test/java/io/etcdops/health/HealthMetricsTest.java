@@ -26,7 +26,7 @@ class HealthMetricsTest {
         FakeCluster c = FakeCluster.of("m0", "m1", "m2").down("m2").sizes("m0", 200L << 20, 50L << 20);
         var v = c.view();
         return new HealthEvaluator(Thresholds.defaults()).evaluate(new Observation(Instant.now(), v, v.alarms(), null, null, false,
-                false, Map.of(), io.etcdops.health.hashkv.HashKvComparison.compare(0, List.of()), null));
+                false, Map.of(), io.etcdops.health.hashkv.HashKvComparison.compare(0, List.of()), null, null));
     }
 
     @Test

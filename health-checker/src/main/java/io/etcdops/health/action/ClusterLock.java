@@ -2,8 +2,8 @@ package io.etcdops.health.action;
 
 /**
  * One mutating operation per cluster at a time (DESIGN.md safety invariant 4). Actions hold the lock for their whole
- * run. On Kubernetes this will be the {@code etcd-ops-<sts>} Lease (not wired yet: it comes with the --statefulset
- * target); on VMs {@link NoClusterLock} is used.
+ * run. On Kubernetes (a {@code --statefulset} target) it is the {@code etcd-ops-<sts>} Lease
+ * ({@code io.etcdops.health.kube.LeaseClusterLock}); on VMs {@link NoClusterLock}.
  */
 public interface ClusterLock {
 
@@ -15,6 +15,11 @@ public interface ClusterLock {
 
     /** A held lock; closing releases it. */
     interface Held extends AutoCloseable {
+
+        /** Throws a {@link io.etcdops.core.runtime.JobException} when the lock was lost; called before every change. */
+        default void ensureHeld() {
+        }
+
         @Override
         void close();
     }
