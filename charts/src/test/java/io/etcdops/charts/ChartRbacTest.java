@@ -25,8 +25,9 @@ class ChartRbacTest {
      * holds the cluster Lease and runs restore pods; upgrader patches the StatefulSet and deletes its pods one at a time
      * under the Lease. member-replacer reads and annotates the StatefulSet, holds the Lease, and holds (finalizer), deletes
      * and re-seeds one member's pod through a seed pod it creates; for StatefulSets whose pod scripts rejoin by
-     * themselves it deletes the member's claims instead. health-checker only with health.statefulSetTarget (below). No
-     * other job, as the chart runs it today, talks to Kubernetes: no Role at all (and no token).
+     * themselves it deletes the member's claims instead. health-checker (StatefulSet target, the default) reads the
+     * StatefulSet and its pods, writes Events, and holds the Lease for defrag (on in everything-on; see below). No other
+     * job, as the chart runs it today, talks to Kubernetes: no Role at all (and no token).
      */
     static final Map<String, List<PolicyRule>> EXPECTED_RULES = Map.of(
             "backup", List.of(
@@ -54,6 +55,14 @@ class ChartRbacTest {
                             .withVerbs("get", "update").build(),
                     new PolicyRuleBuilder().withApiGroups("").withResources("pods").withVerbs("get", "list", "create", "delete", "patch").build(),
                     new PolicyRuleBuilder().withApiGroups("").withResources("persistentvolumeclaims").withVerbs("delete").build()),
+            // health-checker with defrag: asserted verbatim (healthGetsARole... below covers the other combinations)
+            "health", List.of(
+                    new PolicyRuleBuilder().withApiGroups("").withResources("events").withVerbs("create").build(),
+                    new PolicyRuleBuilder().withApiGroups("apps").withResources("statefulsets").withResourceNames("etcd").withVerbs("get").build(),
+                    new PolicyRuleBuilder().withApiGroups("coordination.k8s.io").withResources("leases").withVerbs("create").build(),
+                    new PolicyRuleBuilder().withApiGroups("coordination.k8s.io").withResources("leases").withResourceNames("etcd-ops-etcd")
+                            .withVerbs("get", "update").build(),
+                    new PolicyRuleBuilder().withApiGroups("").withResources("pods").withVerbs("get", "list").build()),
             // upgrader: checked against the requests it really makes by ChartRbacIT
             "upgrade", List.of(
                     new PolicyRuleBuilder().withApiGroups("").withResources("events").withVerbs("create").build(),
@@ -115,17 +124,19 @@ class ChartRbacTest {
     }
 
     /**
-     * health-checker with the target StatefulSet (core StatefulSetTargetOptions, being added to health-checker in
-     * parallel): it reads the StatefulSet and its pods and writes Events on it; the cluster Lease only for the actions
-     * that change members (defrag, NOSPACE recovery). Asserted verbatim only: the health-checker of this tree does not
-     * use the API yet, so ChartRbacIT cannot record it. Without the switch: no Role, no token, no StatefulSet env.
+     * health-checker with the target StatefulSet (the default): it reads the StatefulSet and its pods and writes Events
+     * on it; the cluster Lease only for the actions that change members (defrag, NOSPACE recovery). Asserted verbatim
+     * (health-checker's HealthStatefulSetIT exercises those calls; ChartRbacIT does not record them yet). With the
+     * switch off: no Role, no token, no StatefulSet env.
      */
     @ParameterizedTest(name = "defrag={0} recoverNospace={1}")
     @org.junit.jupiter.params.provider.CsvSource({"false,false", "true,false", "false,true", "true,true"})
     void healthGetsARoleOnlyWithTheStatefulSetTargetAndTheLeaseOnlyWhenItActs(boolean defrag, boolean recoverNospace) {
         Map<String, String> sets = Map.of("health.enabled", "true", "health.defrag", String.valueOf(defrag),
                 "health.recoverNospace", String.valueOf(recoverNospace), "target.namespace", "etcd-prod");
-        Rendered off = Helm.HELM3.render(List.of(Project.valuesFile("minimal")), sets);
+        java.util.Map<String, String> offSets = new java.util.HashMap<>(sets);
+        offSets.put("health.statefulSetTarget", "false");
+        Rendered off = Helm.HELM3.render(List.of(Project.valuesFile("minimal")), offSets);
         assertThat(off.find(Role.class, "etcd-ops-health")).isEmpty();
         assertThat(Rendered.pod(off.cronJob("health")).getVolumes()).noneSatisfy(v -> assertThat(v.getProjected()).isNotNull());
         assertThat(Rendered.envNames(Rendered.main(off.cronJob("health")))).doesNotContain("ETCD_OPS_STATEFULSET", "ETCD_OPS_NAMESPACE");
