@@ -18,6 +18,8 @@ public final class PipelinedOutputStream extends OutputStream {
     private static final byte[] END = new byte[0];
 
     private final BlockingQueue<byte[]> queue;
+    /** Full-size blocks the worker has written, for the writer to fill again: no allocation per block. */
+    private final BlockingQueue<byte[]> free;
     private final Thread worker;
     private final int blockSize;
     private byte[] block;
@@ -28,6 +30,7 @@ public final class PipelinedOutputStream extends OutputStream {
     public PipelinedOutputStream(OutputStream downstream, int blockSize, int depth, String threadName) {
         this.blockSize = blockSize;
         this.queue = new ArrayBlockingQueue<>(depth);
+        this.free = new ArrayBlockingQueue<>(depth + 1);
         this.block = new byte[blockSize];
         this.worker = new Thread(() -> drain(downstream), threadName);
         this.worker.setDaemon(true);
@@ -43,6 +46,9 @@ public final class PipelinedOutputStream extends OutputStream {
                     return;
                 }
                 downstream.write(b, 0, b.length);
+                if (b.length == blockSize) {
+                    free.offer(b);
+                }
             }
         } catch (Throwable t) {
             failure = t;
@@ -66,7 +72,8 @@ public final class PipelinedOutputStream extends OutputStream {
             len -= n;
             if (fill == blockSize) {
                 hand(block);
-                block = new byte[blockSize];
+                byte[] recycled = free.poll();
+                block = recycled != null ? recycled : new byte[blockSize];
                 fill = 0;
             }
         }

@@ -13,7 +13,8 @@ import java.util.HexFormat;
  * encoder thread:   hand-off queue -> compress -> encrypt -> sha256(stored) -> sink (the upload)
  * </pre>
  * The db's sha256 recorded in the manifest is the one the trailer check computes anyway (for a valid snapshot it
- * equals etcd's trailer), so each byte is hashed once per side. Bounded buffers throughout. {@link #finish()} ends
+ * equals etcd's trailer), so each byte is hashed once per side, and only once in all when the stored bytes are the raw
+ * stream (no compression, no encryption). Bounded buffers throughout. {@link #finish()} ends
  * compression and encryption (final frames) and waits for the encoder thread; the sink stays open for the caller to
  * commit or abort the upload.
  */
@@ -25,9 +26,12 @@ public final class SnapshotEncoder {
     private final HashingOutputStream stored;
     private final PipelinedOutputStream pipeline;
     private final OutputStream spool;
+    /** Stored bytes == etcd's stream: their sha256 is the trailer check's, not computed a second time. */
+    private final boolean passthrough;
 
     public SnapshotEncoder(OutputStream sink, Compression compression, SnapshotCipher cipher, OutputStream spool) throws IOException {
-        this.stored = new HashingOutputStream(sink);
+        this.passthrough = compression == Compression.NONE && cipher == null;
+        this.stored = new HashingOutputStream(sink, !passthrough);
         OutputStream encrypting = cipher == null ? stored : cipher.encrypting(stored);
         this.pipeline = new PipelinedOutputStream(compression.compressing(encrypting), BLOCK, DEPTH, "snapshot-encoder");
         this.spool = spool;
@@ -70,7 +74,7 @@ public final class SnapshotEncoder {
     }
 
     public String storedSha256() {
-        return stored.sha256Hex();
+        return passthrough ? HexFormat.of().formatHex(input.checker().sha256OfAll()) : stored.sha256Hex();
     }
 
     /** Writes every byte to two streams; closing closes only the first (the spool is the caller's). */

@@ -135,6 +135,13 @@ public final class SnapshotTrailer {
             return count % SECTOR == 0 ? Status.ABSENT : Status.BAD_LENGTH;
         }
 
+        /** sha256 of every byte fed, the trailer included (what a store holds when nothing re-encodes the stream). */
+        public byte[] sha256OfAll() {
+            MessageDigest all = cloneDigest();
+            all.update(held, 0, heldLen);
+            return all.digest();
+        }
+
         /**
          * sha256 of the bbolt file: all bytes but the trailer when the stream has one (VALID or MISMATCH), else
          * all bytes. This is the "sha256 of the raw db" a manifest records.

@@ -38,8 +38,8 @@ public class StoreCliOptions {
             description = "Azure blob endpoint override, e.g. Azurite's http://127.0.0.1:10000/devstoreaccount1 (env ETCD_OPS_AZURE_ENDPOINT).")
     String azureEndpoint;
 
-    @Option(names = "--part-size-mib", paramLabel = "MIB", defaultValue = "${env:ETCD_OPS_PART_SIZE_MIB:-8}",
-            description = "Multipart part / block size in MiB (env ETCD_OPS_PART_SIZE_MIB; default ${DEFAULT-VALUE}).")
+    @Option(names = "--part-size-mib", paramLabel = "MIB", defaultValue = "${env:ETCD_OPS_PART_SIZE_MIB:-5}",
+            description = "Multipart part / block size in MiB; memory in flight is about part size x (parallelism + 1) (env ETCD_OPS_PART_SIZE_MIB; default ${DEFAULT-VALUE}: S3's minimum, keeps a 64 MiB heap free of full GCs).")
     int partSizeMib;
 
     @Option(names = "--upload-parallelism", paramLabel = "N", defaultValue = "${env:ETCD_OPS_UPLOAD_PARALLELISM:-3}",

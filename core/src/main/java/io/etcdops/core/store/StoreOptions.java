@@ -32,7 +32,7 @@ public record StoreOptions(
         int maxAttempts,
         Duration requestTimeout) {
 
-    public static final int DEFAULT_PART_SIZE = 8 * 1024 * 1024;
+    public static final int DEFAULT_PART_SIZE = 5 * 1024 * 1024;
 
     public static StoreOptions defaults() {
         return new StoreOptions(null, false, null, "none", null, null, null, DEFAULT_PART_SIZE, 3, 5, Duration.ofMinutes(2));
