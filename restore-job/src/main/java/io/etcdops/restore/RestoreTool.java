@@ -24,11 +24,13 @@ public final class RestoreTool {
     private final Path binary;
     private final String version;
     private final boolean canBump;
+    private final boolean canSkipHashCheck;
 
-    private RestoreTool(Path binary, String version, boolean canBump) {
+    private RestoreTool(Path binary, String version, boolean canBump, boolean canSkipHashCheck) {
         this.binary = binary;
         this.version = version;
         this.canBump = canBump;
+        this.canSkipHashCheck = canSkipHashCheck;
     }
 
     public static RestoreTool locate(Path explicit) {
@@ -45,7 +47,8 @@ public final class RestoreTool {
         if (!help.contains("--initial-cluster")) {
             throw JobException.usage(bin + " does not support 'snapshot restore' (is it etcdutl/etcdctl?)");
         }
-        RestoreTool t = new RestoreTool(bin, v, help.contains("--bump-revision") && help.contains("--mark-compacted"));
+        RestoreTool t = new RestoreTool(bin, v, help.contains("--bump-revision") && help.contains("--mark-compacted"),
+                help.contains("--skip-hash-check"));
         LOG.info("restore tool: {} (version {}, bump-revision {})", bin, v, t.canBump ? "supported" : "not supported");
         return t;
     }
@@ -73,6 +76,11 @@ public final class RestoreTool {
         if (bumpRevision > 0) {
             requireBump(bumpRevision);
             cmd.addAll(List.of("--bump-revision", String.valueOf(bumpRevision), "--mark-compacted"));
+        }
+        if (canSkipHashCheck) {
+            // restore-job verified this very file a moment ago (etcd's sha256 trailer, the manifest's sha256, a bbolt
+            // read): etcd re-hashing it would read the whole db once more per member. The trailer is still cut off.
+            cmd.add("--skip-hash-check");
         }
         return cmd;
     }

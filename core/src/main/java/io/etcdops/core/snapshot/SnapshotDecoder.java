@@ -29,7 +29,10 @@ public final class SnapshotDecoder {
         try {
             InputStream decrypted = cipher == null ? stored : cipher.decrypting(stored);
             InputStream plain = compression.decompressing(decrypted);
-            plain.transferTo(raw);
+            // download + decrypt + decompress here, trailer sha256 + write on a second thread (two cores, one stream)
+            try (PipelinedOutputStream pipe = new PipelinedOutputStream(raw, 1 << 20, 4, "snapshot-decoder")) {
+                plain.transferTo(pipe);
+            }
         } catch (IOException e) {
             if (e instanceof io.etcdops.core.store.StoreAccessException) {
                 throw e;
