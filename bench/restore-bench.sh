@@ -12,6 +12,8 @@ W=$(mktemp -d /tmp/etcd-ops-rbench.XXXX); PIDS=()
 cleanup() { for p in "${PIDS[@]:-}"; do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$W"; }
 trap cleanup EXIT
 source bench/lib.sh
+# the images' JVM flags (serial GC, C2 only for the hot loops), with a fixed heap instead of MaxRAMPercentage
+JVM_OPTS=${JVM_OPTS:--XX:+UseSerialGC -Xmx128m -XX:Tier4InvocationThreshold=60000 -XX:Tier4MinInvocationThreshold=30000 -XX:Tier4CompileThreshold=80000 -XX:Tier4BackEdgeThreshold=400000}
 build_tools
 start_s3proxy 39124
 start_members "$W/orig"; wait_healthy
@@ -26,15 +28,16 @@ stop_members; rm -rf "$W"/orig* "$W/plain.db"
 
 : > "$W/results"
 for r in $(seq 1 "$REPS"); do
+  sync  # each method starts with no dirty pages of the previous step to write back
   measure baseline bash -c "
     aws --endpoint-url http://127.0.0.1:$S3PORT s3 cp s3://bench/plain/snap.db '$W/dl.db' --only-show-errors &&
     for i in 0 1 2; do '$BIN/etcdutl' snapshot restore '$W/dl.db' --name b\$i --initial-cluster '$IC' \
       --initial-advertise-peer-urls http://127.0.0.1:\$((39202 + 2*i)) --data-dir '$W/base'\$i >/dev/null 2>&1 || exit 1; done" >> "$W/results"
   t0=$(date +%s.%N); start_members "$W/base"; wait_healthy; t1=$(date +%s.%N)
   echo "baseline-start $(echo "$t1 - $t0" | bc) 0" >> "$W/results"
-  stop_members; rm -rf "$W"/base* "$W/dl.db"
+  stop_members; rm -rf "$W"/base* "$W/dl.db"; sync
 
-  measure ours env PATH="$BIN:$PATH" java -XX:+UseSerialGC -Xmx128m -jar restore-job/target/restore-job.jar local \
+  measure ours env PATH="$BIN:$PATH" java $JVM_OPTS -jar restore-job/target/restore-job.jar local \
     --store s3://bench/etcd-ops --s3-endpoint http://127.0.0.1:$S3PORT --s3-path-style --initial-cluster "$IC" --all-members \
     --data-dir-template "$W/ours{name}" --bump-revision 0 --work-dir "$W" >> "$W/results"
   for i in 0 1 2; do mv "$W/oursb$i" "$W/ours$i"; done
