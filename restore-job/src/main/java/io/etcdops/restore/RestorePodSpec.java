@@ -61,21 +61,25 @@ final class RestorePodSpec {
         // the fetch init container has just verified this file (trailer sha256, manifest sha256, bbolt read)
         restore.add("--skip-hash-check");
         Container fetchC = new ContainerBuilder().withName("fetch").withImage(s.restoreImage()).withArgs(fetch)
+                .withSecurityContext(RestorePodSecurity.ours(t))
                 .withEnv(s.env()).withEnvFrom(s.envFrom())
                 .addNewVolumeMount().withName("work").withMountPath(WORK).endVolumeMount()
                 .addNewVolumeMount().withName("data").withMountPath(volume).endVolumeMount().build();
         Container restoreC = new ContainerBuilder().withName("restore").withImage(t.image())
                 .withCommand(v34 ? "etcdctl" : "etcdutl").withArgs(restore)
+                .withSecurityContext(RestorePodSecurity.etcdContainer(t))
                 .addNewEnv().withName("ETCDCTL_API").withValue("3").endEnv()
                 .addNewVolumeMount().withName("work").withMountPath(WORK).endVolumeMount()
                 .addNewVolumeMount().withName("data").withMountPath(volume).endVolumeMount().build();
         List<String> swap = new ArrayList<>(List.of("swap", "--data-dir", t.data().dataDir(), "--volume", volume, "--stamp", s.stamp()));
         t.data().walDir().ifPresent(w -> swap.addAll(List.of("--wal-dir", w)));
         Container swapC = new ContainerBuilder().withName("swap").withImage(s.restoreImage()).withArgs(swap)
+                .withSecurityContext(RestorePodSecurity.ours(t))
                 .addNewVolumeMount().withName("data").withMountPath(volume).endVolumeMount().build();
         return new PodBuilder().withNewMetadata().withName(podName(t, ordinal)).withNamespace(t.namespace())
                 .addToLabels("app.kubernetes.io/managed-by", "etcd-ops").addToLabels(RUN_LABEL, s.runId()).endMetadata()
                 .withNewSpec().withRestartPolicy("Never").withServiceAccountName(s.serviceAccount())
+                .withSecurityContext(RestorePodSecurity.pod(t))
                 .addNewVolume().withName("work").withNewEmptyDir().endEmptyDir().endVolume()
                 .addNewVolume().withName("data").withNewPersistentVolumeClaim().withClaimName(claim).endPersistentVolumeClaim().endVolume()
                 .withInitContainers(fetchC, restoreC).withContainers(swapC).endSpec().build();
