@@ -175,7 +175,8 @@ final class KubernetesRestore {
         if (opts.source().encryption.file != null) {
             fetchArgs.addAll(List.of("--encryption-key-file", opts.source().encryption.file.toString()));
         }
-        return new RestorePodSpec.Settings(image, opts.restoreServiceAccount(), fetchArgs, envVars, envFrom, p.data().get("token"),
+        JobPodFiles files = self.map(JobPodFiles::of).orElse(JobPodFiles.none());
+        return new RestorePodSpec.Settings(image, opts.restoreServiceAccount(), fetchArgs, envVars, envFrom, files, p.data().get("token"),
                 opts.bumpRevision(), p.data().get("stamp"), p.runId(), opts.discardOldData());
     }
 

@@ -27,7 +27,8 @@ final class RestorePodSpec {
     static final String WORK = "/etcd-ops-work";
 
     record Settings(String restoreImage, String serviceAccount, List<String> fetchArgs, List<EnvVar> env,
-                    List<EnvFromSource> envFrom, String token, long bumpRevision, String stamp, String runId, boolean discardOldData) {
+                    List<EnvFromSource> envFrom, JobPodFiles files, String token, long bumpRevision, String stamp, String runId,
+                    boolean discardOldData) {
     }
 
     private RestorePodSpec() {
@@ -62,7 +63,7 @@ final class RestorePodSpec {
         restore.add("--skip-hash-check");
         Container fetchC = new ContainerBuilder().withName("fetch").withImage(s.restoreImage()).withArgs(fetch)
                 .withSecurityContext(RestorePodSecurity.ours(t))
-                .withEnv(s.env()).withEnvFrom(s.envFrom())
+                .withEnv(s.env()).withEnvFrom(s.envFrom()).addAllToVolumeMounts(s.files().mounts())
                 .addNewVolumeMount().withName("work").withMountPath(WORK).endVolumeMount()
                 .addNewVolumeMount().withName("data").withMountPath(volume).endVolumeMount().build();
         Container restoreC = new ContainerBuilder().withName("restore").withImage(t.image())
@@ -80,6 +81,7 @@ final class RestorePodSpec {
                 .addToLabels("app.kubernetes.io/managed-by", "etcd-ops").addToLabels(RUN_LABEL, s.runId()).endMetadata()
                 .withNewSpec().withRestartPolicy("Never").withServiceAccountName(s.serviceAccount())
                 .withSecurityContext(RestorePodSecurity.pod(t))
+                .addAllToVolumes(s.files().volumes())
                 .addNewVolume().withName("work").withNewEmptyDir().endEmptyDir().endVolume()
                 .addNewVolume().withName("data").withNewPersistentVolumeClaim().withClaimName(claim).endPersistentVolumeClaim().endVolume()
                 .withInitContainers(fetchC, restoreC).withContainers(swapC).endSpec().build();

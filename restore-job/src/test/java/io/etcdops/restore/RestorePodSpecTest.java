@@ -19,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The restore pod runs as the StatefulSet's pods do, so restored files belong to etcd's user. */
 class RestorePodSpecTest {
     private static final RestorePodSpec.Settings SETTINGS = new RestorePodSpec.Settings("ghcr.io/etcd-ops/restore-job:test", "default",
-            List.of("--store", "file:///backups"), List.of(), List.of(), "token", 1_000_000_000L, "s1", "run-1", false);
+            List.of("--store", "file:///backups"), List.of(), List.of(), JobPodFiles.none(), "token", 1_000_000_000L, "s1", "run-1", false);
 
     @Test
     void etcdImagesThatRunAsRootByDefaultGetRootFetchAndSwapContainers() {
@@ -56,6 +56,35 @@ class RestorePodSpecTest {
                 new PodSecurityContextBuilder().withRunAsNonRoot(true).build())), 2, 3, SETTINGS);
         assertThat(pod.getSpec().getSecurityContext().getRunAsNonRoot()).isTrue();
         assertThat(container(pod, "swap").getSecurityContext()).as("no root override against runAsNonRoot").isNull();
+    }
+
+    @Test
+    void theJobsSecretAndConfigMapFilesReachTheFetchContainerAtTheSamePaths() {
+        Pod job = new io.fabric8.kubernetes.api.model.PodBuilder().withNewSpec()
+                .addNewContainer().withName("restore").withImage("ghcr.io/etcd-ops/restore-job:test")
+                .addNewVolumeMount().withName("key").withMountPath("/etc/etcd-ops/key").endVolumeMount()
+                .addNewVolumeMount().withName("gcs").withMountPath("/var/secrets/google").endVolumeMount()
+                .addNewVolumeMount().withName("tmp").withMountPath("/tmp").endVolumeMount()
+                .addNewVolumeMount().withName("token").withMountPath("/var/run/secrets/kubernetes.io/serviceaccount").endVolumeMount()
+                .endContainer()
+                .addNewVolume().withName("key").withNewSecret().withSecretName("backup-key").endSecret().endVolume()
+                .addNewVolume().withName("gcs").withNewProjected().addNewSource().withNewSecret().withName("gcs-key").endSecret().endSource()
+                .endProjected().endVolume()
+                .addNewVolume().withName("tmp").withNewEmptyDir().endEmptyDir().endVolume()
+                .addNewVolume().withName("token").withNewProjected().addNewSource().withNewServiceAccountToken().withPath("token")
+                .endServiceAccountToken().endSource().endProjected().endVolume()
+                .addNewVolume().withName("unmounted").withNewConfigMap().withName("x").endConfigMap().endVolume()
+                .endSpec().build();
+        JobPodFiles files = JobPodFiles.of(job);
+        assertThat(files.volumes()).extracting(v -> v.getName()).containsExactly("job-key", "job-gcs");
+        RestorePodSpec.Settings s = new RestorePodSpec.Settings(SETTINGS.restoreImage(), "default", SETTINGS.fetchArgs(), List.of(), List.of(),
+                files, "token", 0, "s1", "run-1", false);
+        Pod pod = RestorePodSpec.build(target(sts -> { }), 0, 3, s);
+        assertThat(pod.getSpec().getVolumes()).extracting(v -> v.getName()).contains("work", "data", "job-key", "job-gcs")
+                .doesNotContain("job-tmp", "job-token", "job-unmounted");
+        assertThat(container(pod, "fetch").getVolumeMounts()).extracting(m -> m.getName() + ":" + m.getMountPath() + ":" + m.getReadOnly())
+                .contains("job-key:/etc/etcd-ops/key:true", "job-gcs:/var/secrets/google:true");
+        assertThat(container(pod, "restore").getVolumeMounts()).extracting(m -> m.getName()).doesNotContain("job-key");
     }
 
     private static StatefulSetTarget target(Consumer<StatefulSet> edit) {
