@@ -1,6 +1,7 @@
 package io.etcdops.replacer;
 
 import io.etcdops.core.etcd.MemberInfo;
+import io.etcdops.core.kube.EtcdUser;
 import io.etcdops.core.kube.StatefulSetTarget;
 import io.fabric8.kubernetes.api.model.Affinity;
 import io.fabric8.kubernetes.api.model.AffinityBuilder;
@@ -13,8 +14,6 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
-import io.fabric8.kubernetes.api.model.SecurityContext;
-import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
@@ -79,7 +78,7 @@ final class SeedPod {
         List<String> wipeArgs = new ArrayList<>(List.of("wipe-data-dir", "--dir", t.data().dataDir()));
         t.data().walDir().filter(w -> !w.startsWith(t.data().dataDir() + "/")).ifPresent(w -> wipeArgs.addAll(List.of("--dir", w)));
         Container wipe = new ContainerBuilder().withName(WIPE_CONTAINER).withImage(image).withArgs(wipeArgs)
-                .withVolumeMounts(claimMounts).withSecurityContext(sameUser(etcd.getSecurityContext(), spec)).build();
+                .withVolumeMounts(claimMounts).withSecurityContext(EtcdUser.sameAs(etcd.getSecurityContext(), spec.getSecurityContext())).build();
 
         Container seed = new ContainerBuilder(etcd)
                 .withCommand(stripFlags(etcd.getCommand()))
@@ -165,23 +164,6 @@ final class SeedPod {
                 .endFieldRef().endValueFrom().build());
         env.stream().filter(e -> !dropped.contains(e.getName()) && !e.getName().equals(IP_ENV)).forEach(out::add);
         return out;
-    }
-
-    /**
-     * The wipe runs as the user etcd runs as, so it may delete etcd's files: the etcd container's security context,
-     * else the pod's; when neither names a user nor requires a non-root one, as root, the default user of etcd's
-     * official images.
-     */
-    private static SecurityContext sameUser(SecurityContext etcd, PodSpec spec) {
-        SecurityContextBuilder b = etcd == null ? new SecurityContextBuilder() : new SecurityContextBuilder(etcd);
-        var pod = spec.getSecurityContext();
-        boolean named = (etcd != null && etcd.getRunAsUser() != null) || (pod != null && pod.getRunAsUser() != null);
-        boolean nonRoot = Boolean.TRUE.equals(etcd == null ? null : etcd.getRunAsNonRoot())
-                || Boolean.TRUE.equals(pod == null ? null : pod.getRunAsNonRoot());
-        if (!named && !nonRoot) {
-            b.withRunAsUser(0L);
-        }
-        return b.build();
     }
 
     private static Affinity nodeAffinityOnly(Affinity a) {
