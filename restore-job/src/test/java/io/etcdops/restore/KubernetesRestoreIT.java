@@ -94,19 +94,9 @@ class KubernetesRestoreIT {
     @Test
     void aFailedMemberStopsTheRestoreAtZeroReplicasAndTheRerunResumesOnlyThatMember(@TempDir Path tmp) throws Exception {
         try (KubeSimulation sim = KubeSimulation.start()) {
-            sim.images().registerJvmMain("ghcr.io/etcd-ops/restore-job", RestoreJob.class.getName());
-            EtcdStatefulSets.flagStyle().version(EtcdBinaries.V3_5).objects().forEach(sim::apply);
-            sim.awaitStatefulSetReady("etcd", UP);
-            String eps = endpoints(sim);
-            try (Client c = Client.builder().endpoints(eps.split(",")).build()) {
-                for (int i = 0; i < 20; i++) {
-                    c.getKVClient().put(bytes("/registry/cm/" + i), bytes("v" + i)).get(10, TimeUnit.SECONDS);
-                }
-            }
-            RestoredMember.Dump atBackup = RestoredMember.dump(eps, null);
-            String store = "file://" + tmp.resolve("store");
-            assertThat(JobProcess.of(BackupJob.class.getName()).jvmArgs(sim.jvmOptions()).env("ETCDCTL_ENDPOINTS", eps)
-                    .run("--store", store).exitCode()).isZero();
+            BackedUp backedUp = backedUpCluster(sim, tmp);
+            RestoredMember.Dump atBackup = backedUp.atBackup();
+            String store = backedUp.store();
             // Break member 1's restore: a plain file where etcdutl must create its staging dir.
             Path vol1 = sim.volumeDir("etcd-data-etcd-1").orElseThrow();
             Path blocker = vol1.resolve(".etcd-ops-restoring-s1");
@@ -145,19 +135,9 @@ class KubernetesRestoreIT {
     @Test
     void aJobKilledBetweenStepsIsResumedByTheRerun(@TempDir Path tmp) throws Exception {
         try (KubeSimulation sim = KubeSimulation.start()) {
-            sim.images().registerJvmMain("ghcr.io/etcd-ops/restore-job", RestoreJob.class.getName());
-            EtcdStatefulSets.flagStyle().version(EtcdBinaries.V3_5).objects().forEach(sim::apply);
-            sim.awaitStatefulSetReady("etcd", UP);
-            String eps = endpoints(sim);
-            try (Client c = Client.builder().endpoints(eps.split(",")).build()) {
-                for (int i = 0; i < 20; i++) {
-                    c.getKVClient().put(bytes("/registry/cm/" + i), bytes("v" + i)).get(10, TimeUnit.SECONDS);
-                }
-            }
-            RestoredMember.Dump atBackup = RestoredMember.dump(eps, null);
-            String store = "file://" + tmp.resolve("store");
-            assertThat(JobProcess.of(BackupJob.class.getName()).jvmArgs(sim.jvmOptions()).env("ETCDCTL_ENDPOINTS", eps)
-                    .run("--store", store).exitCode()).isZero();
+            BackedUp backedUp = backedUpCluster(sim, tmp);
+            RestoredMember.Dump atBackup = backedUp.atBackup();
+            String store = backedUp.store();
             String[] args = {"kubernetes", "--statefulset", "etcd", "--store", store, "--restore-image", "ghcr.io/etcd-ops/restore-job:test",
                     "--timeout", "3m", "--force", "--lease-duration", "12s", "--work-dir", tmp.resolve("work").toString()};
 
@@ -199,6 +179,27 @@ class KubernetesRestoreIT {
             assertThat(sim.client().pods().withLabel("app.kubernetes.io/managed-by", "etcd-ops").list().getItems())
                     .as("restore pods of both runs removed").isEmpty();
         }
+    }
+
+    /** A 3-member etcd 3.5 StatefulSet with 20 keys, backed up by backup-job into a file store under {@code tmp}. */
+    static BackedUp backedUpCluster(KubeSimulation sim, Path tmp) throws Exception {
+        sim.images().registerJvmMain("ghcr.io/etcd-ops/restore-job", RestoreJob.class.getName());
+        EtcdStatefulSets.flagStyle().version(EtcdBinaries.V3_5).objects().forEach(sim::apply);
+        sim.awaitStatefulSetReady("etcd", UP);
+        String eps = endpoints(sim);
+        try (Client c = Client.builder().endpoints(eps.split(",")).build()) {
+            for (int i = 0; i < 20; i++) {
+                c.getKVClient().put(bytes("/registry/cm/" + i), bytes("v" + i)).get(10, TimeUnit.SECONDS);
+            }
+        }
+        RestoredMember.Dump atBackup = RestoredMember.dump(eps, null);
+        String store = "file://" + tmp.resolve("store");
+        assertThat(JobProcess.of(BackupJob.class.getName()).jvmArgs(sim.jvmOptions()).env("ETCDCTL_ENDPOINTS", eps)
+                .run("--store", store).exitCode()).isZero();
+        return new BackedUp(store, atBackup);
+    }
+
+    record BackedUp(String store, RestoredMember.Dump atBackup) {
     }
 
     static ByteSequence bytes(String s) {
