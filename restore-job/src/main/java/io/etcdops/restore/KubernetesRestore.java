@@ -108,17 +108,29 @@ final class KubernetesRestore {
         progress = record.write(progress.withPhase("restoring-members"), identity);
         RestorePodSpec.Settings settings = podSettings(client, env, progress);
         ProgressRecord.Progress current = progress;
-        List<Integer> todo = IntStream.range(0, replicas).filter(i -> !current.completed("member-" + i)).boxed().toList();
-        for (int i : todo) {
+        List<Integer> todo = new ArrayList<>();
+        List<String> doneByEarlierPods = new ArrayList<>();
+        for (int i : IntStream.range(0, replicas).filter(i -> !current.completed("member-" + i)).boxed().toList()) {
             String name = RestorePodSpec.podName(t, i);
-            if (client.pods().inNamespace(t.namespace()).withName(name).get() != null) {
+            Pod existing = client.pods().inNamespace(t.namespace()).withName(name).get();
+            if (existing != null && progress.runId().equals(existing.getMetadata().getLabels().get(RestorePodSpec.RUN_LABEL))
+                    && existing.getStatus() != null && "Succeeded".equals(existing.getStatus().getPhase())) {
+                // this run's pod finished after the job that started it was killed, before it could record it
+                progress = record.write(progress(record).withCompleted("member-" + i), identity);
+                doneByEarlierPods.add(t.podName(i));
+                LOG.info("member {} was restored by {} of this run before the previous job stopped", t.podName(i), name);
+                continue;
+            }
+            if (existing != null) {
                 client.pods().inNamespace(t.namespace()).withName(name).delete();
                 waitUntil(() -> client.pods().inNamespace(t.namespace()).withName(name).get() == null, "old restore pod " + name + " gone");
             }
             client.pods().inNamespace(t.namespace()).resource(RestorePodSpec.build(t, i, replicas, settings)).create();
             LOG.info("started restore pod {} for member {}", name, t.podName(i));
+            todo.add(i);
         }
         report.put("restored-this-run", todo.stream().map(t::podName).toList());
+        report.put("restored-by-earlier-pods", doneByEarlierPods);
         List<String> failures = new ArrayList<>();
         for (int i : todo) {
             Pod done = waitForPod(client, t, RestorePodSpec.podName(t, i));
