@@ -108,14 +108,24 @@ class RefusalsIT {
     }
 
     private static void setArgs(SimulatedEtcd etcd, boolean debug) {
-        etcd.sim.client().apps().statefulSets().withName("etcd").edit(s -> {
-            List<String> args = s.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs();
-            args.remove("--debug");
-            if (debug) {
-                args.add("--debug");
+        // the simulated controller writes the StatefulSet's status concurrently: retry an edit that lost that race (409)
+        for (int attempt = 1; ; attempt++) {
+            try {
+                etcd.sim.client().apps().statefulSets().withName("etcd").edit(s -> {
+                    List<String> args = s.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs();
+                    args.remove("--debug");
+                    if (debug) {
+                        args.add("--debug");
+                    }
+                    return s;
+                });
+                break;
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt == 5) {
+                    throw e;
+                }
             }
-            return s;
-        });
+        }
     }
 
     private static EtcdConnectionConfig plain(URI u) {

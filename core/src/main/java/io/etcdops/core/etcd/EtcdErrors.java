@@ -32,6 +32,19 @@ public final class EtcdErrors {
         return d.startsWith("authentication failed") || d.startsWith("permission denied");
     }
 
+    /**
+     * etcd's simple auth tokens are valid only on the member that issued them: a call the client balanced to another
+     * member fails with "invalid auth token", and jetcd fetches a new token for the next call. One retry is right.
+     */
+    public static boolean isInvalidAuthToken(Throwable t) {
+        for (Throwable x = t; x != null; x = x.getCause()) {
+            if (x.getMessage() != null && x.getMessage().contains("invalid auth token")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public static String describe(Throwable t) {
         Throwable c = unwrap(t);
         if (c instanceof TimeoutException) {

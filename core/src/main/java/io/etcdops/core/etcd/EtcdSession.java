@@ -164,7 +164,15 @@ public final class EtcdSession implements AutoCloseable {
     /** Waits for a jetcd call, turning every failure into a one-line {@link JobException} (exit 1). */
     public <T> T await(String what, Supplier<CompletableFuture<T>> call, Duration timeout) {
         try {
-            return call.get().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            try {
+                return call.get().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (!EtcdErrors.isInvalidAuthToken(e)) {
+                    throw e;
+                }
+                LOG.debug("{}: invalid auth token (issued by another member); retrying once with a fresh token", what);
+                return call.get().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw JobException.failed(what + " interrupted");
