@@ -156,8 +156,11 @@ class KubernetesRestoreIT {
                 Thread.sleep(50);
             }
             assertThat(atKill).as("killed after a member was recorded as restored; job output: %s", running.err().getNow("")).isNotNull();
-            assertThat(sim.client().apps().statefulSets().withName("etcd").get().getSpec().getReplicas())
-                    .as("the killed run leaves the StatefulSet scaled down").isZero();
+            if (atKill.contains("restoring-members")) {
+                // (the small test db restores fast: the kill can also land after the last member, in scaling-up)
+                assertThat(sim.client().apps().statefulSets().withName("etcd").get().getSpec().getReplicas())
+                        .as("killed while restoring members: the StatefulSet stays scaled down").isZero();
+            }
 
             JobProcess.Result blocked = job(sim, RestoreJob.class.getName()).run(args);
             assertThat(blocked.exitCode()).as("the killed run's Lease has not expired yet: %s", blocked).isEqualTo(3);
