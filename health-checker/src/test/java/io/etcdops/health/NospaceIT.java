@@ -62,7 +62,8 @@ class NospaceIT {
 
             // writes succeed again
             client.getKVClient().put(bytes("/after/recovery"), bytes("ok")).get(10, TimeUnit.SECONDS);
-            assertThat(c.etcdctl("alarm", "list").strip()).isEmpty();
+            // etcdctl may log a retried "invalid auth token" (simple tokens are per member) as a JSON line: not an alarm
+            assertThat(c.etcdctl("alarm", "list").lines().filter(l -> !l.startsWith("{\"level\"")).toList()).isEmpty();
         }
     }
 
