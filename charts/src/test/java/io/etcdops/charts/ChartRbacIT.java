@@ -8,9 +8,6 @@ import io.etcdops.testkit.jobs.JobProcess;
 import io.etcdops.testkit.kube.EtcdStatefulSets;
 import io.etcdops.testkit.kube.KubeSimulation;
 import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
-import io.fabric8.kubernetes.api.model.ContainerStatus;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
@@ -143,7 +140,7 @@ class ChartRbacIT {
             sim.images().registerJvmMain(seedImage.substring(0, seedImage.lastIndexOf(':')), JobCli.mainClass("member-replacer"));
             EtcdStatefulSets.flagStyle().version(EtcdBinaries.V3_5).objects().forEach(sim::apply);
             sim.awaitStatefulSetReady("etcd", UP);
-            finalStatus.scheduleWithFixedDelay(() -> reportFinalStatusOfHeldPods(sim), 200, 200, TimeUnit.MILLISECONDS);
+            finalStatus.scheduleWithFixedDelay(() -> sim.publishFinalStatusOfPodsHeldBy("etcd-ops.io/member-replacer"), 200, 200, TimeUnit.MILLISECONDS);
             String healthy = IntStream.of(0, 2).mapToObj(i -> sim.resolve(URI.create("http://etcd-" + i + ".etcd:2379")).toString())
                     .collect(Collectors.joining(","));
             Map<String, Long> before;
@@ -201,27 +198,6 @@ class ChartRbacIT {
                     signal("-CONT", p);
                 }
             }
-        }
-    }
-
-    private static void reportFinalStatusOfHeldPods(KubeSimulation sim) {
-        try {
-            for (Pod p : sim.client().pods().list().getItems()) {
-                List<String> finalizers = p.getMetadata().getFinalizers();
-                if (p.getMetadata().getDeletionTimestamp() == null || !finalizers.contains("etcd-ops.io/member-replacer")
-                        || finalizers.contains("simulation.etcd-ops.io/kubelet") || p.getStatus() == null
-                        || "Failed".equals(p.getStatus().getPhase())) {
-                    continue;
-                }
-                p.getStatus().setPhase("Failed");
-                for (ContainerStatus cs : p.getStatus().getContainerStatuses()) {
-                    cs.setReady(false);
-                    cs.setState(new ContainerStateBuilder().withNewTerminated().withExitCode(0).withReason("Completed").endTerminated().build());
-                }
-                sim.client().pods().resource(p).updateStatus();
-            }
-        } catch (RuntimeException e) {
-            // retried on the next tick
         }
     }
 

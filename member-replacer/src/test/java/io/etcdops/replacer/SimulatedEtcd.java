@@ -8,8 +8,6 @@ import io.etcdops.core.kube.TargetOverrides;
 import io.etcdops.core.runtime.JobReport;
 import io.etcdops.testkit.kube.EtcdStatefulSets;
 import io.etcdops.testkit.kube.KubeSimulation;
-import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
-import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 
@@ -35,13 +33,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>One stand-in for a missing piece of the simulation: its kubelet releases a deleted pod without reporting the
  * pod's final status, while a real kubelet reports the stopped containers (and a terminal phase) and then issues the
  * final delete. The replacer waits for exactly that signal on the pod it holds with a finalizer, so
- * {@link #reportFinalStatusOfHeldPods} writes it, once the simulation's kubelet has really stopped the processes
+ * {@link KubeSimulation#publishFinalStatusOfPodsHeldBy} writes it, once the simulation's kubelet has really stopped the processes
  * (its own finalizer gone). Reported to testkit's owner.
  */
 final class SimulatedEtcd implements AutoCloseable {
     static final String IMAGE = MemberReplacer.DEFAULT_IMAGE_REPOSITORY + ":test";
     static final Duration UP = Duration.ofSeconds(120);
-    private static final String SIM_KUBELET_FINALIZER = "simulation.etcd-ops.io/kubelet";
 
     final KubeSimulation sim;
     private final ScheduledExecutorService shim = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -57,7 +54,7 @@ final class SimulatedEtcd implements AutoCloseable {
             sim.images().registerJvmMain(MemberReplacer.DEFAULT_IMAGE_REPOSITORY, MemberReplacer.class.getName());
             EtcdStatefulSets.flagStyle().version(version).objects().forEach(sim::apply);
             sim.awaitStatefulSetReady("etcd", UP);
-            shim.scheduleWithFixedDelay(this::reportFinalStatusOfHeldPods, 200, 200, TimeUnit.MILLISECONDS);
+            shim.scheduleWithFixedDelay(() -> sim.publishFinalStatusOfPodsHeldBy(PodHold.FINALIZER), 200, 200, TimeUnit.MILLISECONDS);
         } catch (RuntimeException | Error e) {
             sim.close();
             throw e;
@@ -77,25 +74,6 @@ final class SimulatedEtcd implements AutoCloseable {
         return sim.client();
     }
 
-    private void reportFinalStatusOfHeldPods() {
-        try {
-            for (Pod p : k().pods().list().getItems()) {
-                if (p.getMetadata().getDeletionTimestamp() == null || !PodHold.held(p)
-                        || p.getMetadata().getFinalizers().contains(SIM_KUBELET_FINALIZER) || p.getStatus() == null
-                        || "Failed".equals(p.getStatus().getPhase())) {
-                    continue;
-                }
-                p.getStatus().setPhase("Failed");
-                for (ContainerStatus cs : p.getStatus().getContainerStatuses()) {
-                    cs.setReady(false);
-                    cs.setState(new ContainerStateBuilder().withNewTerminated().withExitCode(0).withReason("Completed").endTerminated().build());
-                }
-                k().pods().resource(p).updateStatus();
-            }
-        } catch (RuntimeException e) {
-            // retried on the next tick
-        }
-    }
 
     /** SIGSTOP: the member's process stays, but answers nothing (a hung disk, a frozen VM). */
     void freeze(String pod) {

@@ -1,5 +1,7 @@
 package io.etcdops.testkit.kube;
 
+import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -131,6 +133,33 @@ public final class KubeSimulation implements AutoCloseable {
     /** A client of the mock API server, namespace {@value #DEFAULT_NAMESPACE}. */
     public KubernetesClient client() {
         return client;
+    }
+
+    /**
+     * Test-side stand-in for what this kubelet does not do: publish the final status of a pod that is being deleted
+     * but held by another finalizer (member-replacer's hold). For every such pod whose processes the kubelet has
+     * already stopped (its own finalizer is gone), marks it Failed with terminated containers, as a real kubelet
+     * would. Call it periodically; a failed update is retried on the next call.
+     */
+    public void publishFinalStatusOfPodsHeldBy(String finalizer) {
+        try {
+            for (Pod p : client.pods().list().getItems()) {
+                List<String> finalizers = p.getMetadata().getFinalizers();
+                if (p.getMetadata().getDeletionTimestamp() == null || finalizers == null || !finalizers.contains(finalizer)
+                        || finalizers.contains(Kubelet.POD_FINALIZER) || p.getStatus() == null
+                        || "Failed".equals(p.getStatus().getPhase())) {
+                    continue;
+                }
+                p.getStatus().setPhase("Failed");
+                for (ContainerStatus cs : p.getStatus().getContainerStatuses()) {
+                    cs.setReady(false);
+                    cs.setState(new ContainerStateBuilder().withNewTerminated().withExitCode(0).withReason("Completed").endTerminated().build());
+                }
+                client.pods().resource(p).updateStatus();
+            }
+        } catch (RuntimeException e) {
+            // retried on the next call
+        }
     }
 
     /** The API server's URL (plain HTTP on 127.0.0.1). */
