@@ -46,20 +46,10 @@ class KubernetesRestoreIT {
     @Test
     void restoresEveryMemberRefusesAHealthyClusterAndCleansUp(@TempDir Path tmp) throws Exception {
         try (KubeSimulation sim = KubeSimulation.start()) {
-            sim.images().registerJvmMain("ghcr.io/etcd-ops/restore-job", RestoreJob.class.getName());
-            EtcdStatefulSets.flagStyle().version(EtcdBinaries.V3_5).objects().forEach(sim::apply);
-            sim.awaitStatefulSetReady("etcd", UP);
+            BackedUp backedUp = backedUpCluster(sim, tmp, 50);
+            RestoredMember.Dump atBackup = backedUp.atBackup();
+            String store = backedUp.store();
             String eps = endpoints(sim);
-            try (Client c = Client.builder().endpoints(eps.split(",")).build()) {
-                for (int i = 0; i < 50; i++) {
-                    c.getKVClient().put(bytes("/registry/cm/" + i), bytes("v" + i)).get(10, TimeUnit.SECONDS);
-                }
-            }
-            RestoredMember.Dump atBackup = RestoredMember.dump(eps, null);
-            String store = "file://" + tmp.resolve("store");
-            JobProcess.Result b = JobProcess.of(BackupJob.class.getName()).jvmArgs(sim.jvmOptions()).env("ETCDCTL_ENDPOINTS", eps)
-                    .run("--store", store);
-            assertThat(b.exitCode()).as(b.toString()).isZero();
             try (Client c = Client.builder().endpoints(eps.split(",")).build()) {
                 c.getKVClient().put(bytes("/registry/cm/after-backup"), bytes("lost by the restore")).get(10, TimeUnit.SECONDS);
             }
@@ -94,7 +84,7 @@ class KubernetesRestoreIT {
     @Test
     void aFailedMemberStopsTheRestoreAtZeroReplicasAndTheRerunResumesOnlyThatMember(@TempDir Path tmp) throws Exception {
         try (KubeSimulation sim = KubeSimulation.start()) {
-            BackedUp backedUp = backedUpCluster(sim, tmp);
+            BackedUp backedUp = backedUpCluster(sim, tmp, 20);
             RestoredMember.Dump atBackup = backedUp.atBackup();
             String store = backedUp.store();
             // Break member 1's restore: a plain file where etcdutl must create its staging dir.
@@ -135,7 +125,7 @@ class KubernetesRestoreIT {
     @Test
     void aJobKilledBetweenStepsIsResumedByTheRerun(@TempDir Path tmp) throws Exception {
         try (KubeSimulation sim = KubeSimulation.start()) {
-            BackedUp backedUp = backedUpCluster(sim, tmp);
+            BackedUp backedUp = backedUpCluster(sim, tmp, 20);
             RestoredMember.Dump atBackup = backedUp.atBackup();
             String store = backedUp.store();
             String[] args = {"kubernetes", "--statefulset", "etcd", "--store", store, "--restore-image", "ghcr.io/etcd-ops/restore-job:test",
@@ -188,21 +178,22 @@ class KubernetesRestoreIT {
         }
     }
 
-    /** A 3-member etcd 3.5 StatefulSet with 20 keys, backed up by backup-job into a file store under {@code tmp}. */
-    static BackedUp backedUpCluster(KubeSimulation sim, Path tmp) throws Exception {
+    /** A 3-member etcd 3.5 StatefulSet with {@code keys} keys, backed up by backup-job into a file store under {@code tmp}. */
+    static BackedUp backedUpCluster(KubeSimulation sim, Path tmp, int keys) throws Exception {
         sim.images().registerJvmMain("ghcr.io/etcd-ops/restore-job", RestoreJob.class.getName());
         EtcdStatefulSets.flagStyle().version(EtcdBinaries.V3_5).objects().forEach(sim::apply);
         sim.awaitStatefulSetReady("etcd", UP);
         String eps = endpoints(sim);
         try (Client c = Client.builder().endpoints(eps.split(",")).build()) {
-            for (int i = 0; i < 20; i++) {
+            for (int i = 0; i < keys; i++) {
                 c.getKVClient().put(bytes("/registry/cm/" + i), bytes("v" + i)).get(10, TimeUnit.SECONDS);
             }
         }
         RestoredMember.Dump atBackup = RestoredMember.dump(eps, null);
         String store = "file://" + tmp.resolve("store");
-        assertThat(JobProcess.of(BackupJob.class.getName()).jvmArgs(sim.jvmOptions()).env("ETCDCTL_ENDPOINTS", eps)
-                .run("--store", store).exitCode()).isZero();
+        JobProcess.Result b = JobProcess.of(BackupJob.class.getName()).jvmArgs(sim.jvmOptions()).env("ETCDCTL_ENDPOINTS", eps)
+                .run("--store", store);
+        assertThat(b.exitCode()).as(b.toString()).isZero();
         return new BackedUp(store, atBackup);
     }
 
