@@ -5,7 +5,6 @@ import io.etcdops.core.etcd.ClusterView;
 import io.etcdops.core.etcd.MemberStatus;
 import io.etcdops.core.runtime.JobException;
 import io.etcdops.core.runtime.ToolVersion;
-import io.etcdops.core.snapshot.Compression;
 import io.etcdops.core.snapshot.ProgressLog;
 import io.etcdops.core.snapshot.SnapshotContents;
 import io.etcdops.core.snapshot.SnapshotEncoder;
@@ -75,7 +74,7 @@ final class SnapshotUpload {
         String objectKey = SnapshotNames.objectKey(settings.cluster(), stem, settings.compression(), cipher != null);
         Upload upload = store.begin(objectKey);
         // A file:// store keeping the raw bytes already has the db on local disk: verify that copy, spool nothing.
-        Path written = settings.verifyFull() && storesRawBytes() ? upload.writtenFile().orElse(null) : null;
+        Path written = settings.verifyFull() && SnapshotEncoder.storesRawStream(settings.compression(), cipher) ? upload.writtenFile().orElse(null) : null;
         Path spool = settings.verifyFull() && written == null
                 ? settings.spoolDir().resolve("etcd-ops-" + settings.cluster() + "-" + member.member().label() + "-" + stem + ".db.part")
                 : null;
@@ -123,10 +122,6 @@ final class SnapshotUpload {
                 Files.deleteIfExists(spool);
             }
         }
-    }
-
-    private boolean storesRawBytes() {
-        return settings.compression() == Compression.NONE && cipher == null;
     }
 
     private static SnapshotContents join(CompletableFuture<SnapshotContents> inspection) {

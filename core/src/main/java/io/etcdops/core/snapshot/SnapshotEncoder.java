@@ -30,12 +30,17 @@ public final class SnapshotEncoder {
     private final boolean passthrough;
 
     public SnapshotEncoder(OutputStream sink, Compression compression, SnapshotCipher cipher, OutputStream spool) throws IOException {
-        this.passthrough = compression == Compression.NONE && cipher == null;
+        this.passthrough = storesRawStream(compression, cipher);
         this.stored = new HashingOutputStream(sink, !passthrough);
         OutputStream encrypting = cipher == null ? stored : cipher.encrypting(stored);
         this.pipeline = new PipelinedOutputStream(compression.compressing(encrypting), BLOCK, DEPTH, "snapshot-encoder");
         this.spool = spool;
         this.input = new SnapshotTrailer.CheckingOutputStream(spool == null ? pipeline : new TeeOutputStream(pipeline, spool));
+    }
+
+    /** True when the stored object is etcd's stream byte for byte (no compression, no encryption). */
+    public static boolean storesRawStream(Compression compression, SnapshotCipher cipher) {
+        return compression == Compression.NONE && cipher == null;
     }
 
     /** Write etcd's snapshot stream here. */
