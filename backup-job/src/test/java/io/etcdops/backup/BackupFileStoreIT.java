@@ -1,6 +1,6 @@
 package io.etcdops.backup;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import tools.jackson.databind.JsonNode;
 import io.etcdops.core.runtime.JobReport;
 import io.etcdops.core.snapshot.SnapshotCatalog;
 import io.etcdops.core.snapshot.SnapshotFetcher;

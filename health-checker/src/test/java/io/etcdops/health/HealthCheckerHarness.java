@@ -1,6 +1,6 @@
 package io.etcdops.health;
 
-import com.fasterxml.jackson.core.type.TypeReference;
+import tools.jackson.core.type.TypeReference;
 import io.etcdops.core.runtime.JobReport;
 import io.etcdops.core.runtime.JobRunner;
 import io.etcdops.testkit.etcd.EtcdBinaries;
@@ -8,7 +8,6 @@ import io.etcdops.testkit.etcd.EtcdCluster;
 import io.etcdops.testkit.etcd.EtcdClusterSpec;
 
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -111,7 +110,7 @@ final class HealthCheckerHarness {
             Result r = new Result(code, stdout, err.toString(StandardCharsets.UTF_8), json);
             System.out.println(r);
             return r;
-        } catch (IOException ex) {
+        } catch (RuntimeException ex) {
             throw new IllegalStateException("no JSON summary line in: " + stdout, ex);
         }
     }

@@ -1,9 +1,7 @@
 package io.etcdops.replacer;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.etcdops.core.runtime.JobException;
+import io.etcdops.core.runtime.JobReport;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -11,6 +9,8 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.type.TypeReference;
 
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -27,8 +27,6 @@ import java.util.TreeMap;
 final class UnhealthySince {
     static final String ANNOTATION = "etcd-ops.io/unhealthy-since";
     private static final Logger LOG = LoggerFactory.getLogger(UnhealthySince.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private UnhealthySince() {
     }
 
@@ -41,9 +39,9 @@ final class UnhealthySince {
             return out;
         }
         try {
-            Map<String, String> raw = JSON.readValue(json, new TypeReference<Map<String, String>>() { });
+            Map<String, String> raw = JobReport.JSON.readValue(json, new TypeReference<Map<String, String>>() { });
             raw.forEach((pod, at) -> out.put(pod, Instant.parse(at)));
-        } catch (JsonProcessingException | RuntimeException e) {
+        } catch (RuntimeException e) { // JacksonException included: unchecked in Jackson 3
             LOG.warn("ignoring unreadable {} annotation ({}): grace periods start again", ANNOTATION, e.getMessage());
             out.clear();
         }
@@ -81,10 +79,10 @@ final class UnhealthySince {
             }
             Map<String, String> raw = new TreeMap<>();
             since.forEach((pod, at) -> raw.put(pod, at.toString()));
-            String value = JSON.writeValueAsString(raw);
-            String patch = JSON.writeValueAsString(Map.of("metadata", Map.of("annotations", Map.of(ANNOTATION, value))));
+            String value = JobReport.JSON.writeValueAsString(raw);
+            String patch = JobReport.JSON.writeValueAsString(Map.of("metadata", Map.of("annotations", Map.of(ANNOTATION, value))));
             client.apps().statefulSets().inNamespace(ns).withName(name).patch(PatchContext.of(PatchType.JSON_MERGE), patch);
-        } catch (JsonProcessingException e) {
+        } catch (JacksonException e) {
             throw new IllegalStateException(e);
         } catch (KubernetesClientException e) {
             throw JobException.failed("cannot write the " + ANNOTATION + " annotation on StatefulSet " + ns + "/" + name

@@ -3,7 +3,6 @@ package io.etcdops.storage;
 import com.azure.core.exception.ClientAuthenticationException;
 import com.azure.core.http.HttpClient;
 import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
-import com.azure.identity.DefaultAzureCredentialBuilder;
 import com.azure.storage.blob.BlobContainerClient;
 import com.azure.storage.blob.BlobContainerClientBuilder;
 import com.azure.storage.blob.models.BlobErrorCode;
@@ -38,7 +37,8 @@ public final class AzureClients {
 
     /**
      * Credentials, first found wins: {@code AZURE_STORAGE_CONNECTION_STRING}; {@code AZURE_STORAGE_KEY} (shared
-     * key of the URI's account); else DefaultAzureCredential (workload identity, managed identity, az login).
+     * key of the URI's account); else an Azure AD token ({@link AzureTokenCredentials}: workload identity, managed
+     * identity, a service principal's AZURE_* variables, or az login when chosen).
      *
      * @param env the process environment (a plain map in tests)
      */
@@ -64,7 +64,7 @@ public final class AzureClients {
             throw JobException.usage("--azure-endpoint " + endpoint + " is plain http: set " + ACCOUNT_KEY_ENV
                     + " or " + CONNECTION_STRING_ENV + " (Azure AD tokens are only sent over https)");
         } else {
-            builder.endpoint(endpoint).credential(new DefaultAzureCredentialBuilder().build());
+            builder.endpoint(endpoint).credential(AzureTokenCredentials.fromEnvironment(env));
         }
         return builder.containerName(location.bucket()).buildClient();
     }

@@ -1,6 +1,6 @@
 package io.etcdops.upgrade;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import tools.jackson.databind.JsonNode;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.maintenance.StatusResponse;
 import io.etcd.jetcd.options.GetOption;
@@ -104,7 +104,7 @@ public final class ClusterProbe implements AutoCloseable {
                 return Optional.empty();
             }
             JsonNode n = JobReport.JSON.readTree(r.body());
-            return EtcdVersion.tryParse(n.path("etcdcluster").asText(""));
+            return EtcdVersion.tryParse(n.path("etcdcluster").asString(""));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Optional.empty();

@@ -1,6 +1,6 @@
 package io.etcdops.upgrade;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import tools.jackson.databind.JsonNode;
 import io.etcdops.testkit.etcd.EtcdBinaries;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,6 +1,6 @@
 package io.etcdops.upgrade;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import tools.jackson.databind.JsonNode;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.cluster.Member;
 import io.etcdops.core.kube.ClusterLease;
@@ -101,7 +101,7 @@ final class SimulatedEtcd implements AutoCloseable {
     static Run finished(JobProcess.Result r) {
         try {
             return new Run(r.exitCode(), JobReport.JSON.readTree(r.reportLine()), r.stderr());
-        } catch (IOException e) {
+        } catch (RuntimeException e) {
             throw new AssertionError("no JSON report from the upgrader:\n" + r, e);
         }
     }

@@ -1,6 +1,6 @@
 package io.etcdops.upgrade;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import tools.jackson.databind.JsonNode;
 import io.etcd.jetcd.Client;
 import io.etcdops.testkit.etcd.EtcdBinaries;
 import io.etcdops.testkit.kube.EtcdStatefulSets;

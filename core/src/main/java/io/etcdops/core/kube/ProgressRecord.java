@@ -1,10 +1,10 @@
 package io.etcdops.core.kube;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.cfg.DateTimeFeature;
+import tools.jackson.databind.json.JsonMapper;
 import io.etcdops.core.runtime.JobException;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -32,9 +32,9 @@ import java.util.Optional;
 public final class ProgressRecord {
     public static final String ANNOTATION = "etcd-ops.io/progress";
     private static final Logger LOG = LoggerFactory.getLogger(ProgressRecord.class);
-    private static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
-            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .disable(DateTimeFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
 
     /**
      * One run's progress: the operation ({@code restore}, {@code upgrade}, ...), the run that wrote it (e.g. the Job's
@@ -104,7 +104,7 @@ public final class ProgressRecord {
         }
         try {
             return Optional.of(JSON.readValue(json, Progress.class));
-        } catch (JsonProcessingException e) {
+        } catch (JacksonException e) {
             LOG.warn("ignoring unreadable {} annotation on StatefulSet {}/{}: {}", ANNOTATION, namespace, statefulSet, e.getOriginalMessage());
             return Optional.empty();
         }
@@ -116,7 +116,7 @@ public final class ProgressRecord {
         try {
             Map<String, Object> patch = Map.of("metadata", Map.of("annotations", Map.of(ANNOTATION, JSON.writeValueAsString(stamped))));
             patch(JSON.writeValueAsString(patch));
-        } catch (JsonProcessingException e) {
+        } catch (JacksonException e) {
             throw new IllegalStateException(e);
         }
         return stamped;

@@ -1,8 +1,9 @@
 package io.etcdops.core.runtime;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.cfg.DateTimeFeature;
+import tools.jackson.databind.json.JsonMapper;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -21,8 +22,9 @@ import java.util.Map;
  * {@code exit-code} and, on failure, {@code error}.
  */
 public final class JobReport {
-    public static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
-            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+    /** The project's one JSON mapper (Jackson 3, the line fabric8 uses): java.time as ISO-8601 text. */
+    public static final ObjectMapper JSON = JsonMapper.builder()
+            .disable(DateTimeFeature.WRITE_DATES_AS_TIMESTAMPS).build();
 
     private final Map<String, Object> values = new LinkedHashMap<>();
     private final Instant started = Instant.now();
@@ -62,7 +64,7 @@ public final class JobReport {
         try {
             stdout.println(JSON.writeValueAsString(values));
             stdout.flush();
-        } catch (IOException e) {
+        } catch (JacksonException e) {
             stdout.println("{\"status\":\"failed\",\"error\":\"report serialization failed\"}");
         }
         if (outputDir != null) {
@@ -92,7 +94,7 @@ public final class JobReport {
                 Files.move(tmp, dir.resolve(e.getKey()), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             }
             Files.writeString(dir.resolve("report.json"), JSON.writeValueAsString(values), StandardCharsets.UTF_8);
-        } catch (IOException e) {
+        } catch (IOException | JacksonException e) {
             System.err.println("could not write --output-dir " + dir + ": " + e.getMessage());
         }
     }

@@ -1,11 +1,10 @@
 package io.etcdops.core.bbolt;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
-import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -35,11 +34,7 @@ public final class SnapshotFixtures {
 
     /** What etcd itself said about the fixture: revision, liveKeys, compactRevision, fileSize, snapshotStatus{...}. */
     public static JsonNode expected(String version) {
-        try {
-            return new ObjectMapper().readTree(resource("/snapshots/etcd-" + version + ".json").toFile());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return new ObjectMapper().readTree(resource("/snapshots/etcd-" + version + ".json").toFile());
     }
 
     /** A writable copy of the fixture in {@code dir}. */

@@ -1,6 +1,6 @@
 package io.etcdops.core.snapshot;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import tools.jackson.databind.JsonNode;
 import io.etcdops.core.bbolt.SnapshotFixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,7 +1,7 @@
 package io.etcdops.health.kube;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.ObjectMapper;
 import io.etcdops.core.etcd.ClusterView;
 import io.etcdops.core.etcd.MemberInfo;
 import io.etcdops.core.etcd.MemberStatus;
@@ -42,7 +42,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * recorded input (a member dropped, a member turned learner, a pod crash-looping, replicas changed) and says so.
  */
 class StatefulSetComparisonTest {
-    private static final ObjectMapper JSON = JobReport.JSON.copy().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    private static final ObjectMapper JSON = JobReport.JSON.rebuild().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
     private static final long MAX_LAG = Thresholds.defaults().maxRaftLag();
 
     @Test
