@@ -5,6 +5,8 @@ import io.etcdops.testkit.etcd.EtcdCluster;
 import io.etcdops.testkit.etcd.EtcdProcesses;
 import io.etcdops.testkit.etcd.FreePorts;
 import io.etcdops.testkit.etcd.RestoredMember;
+import io.etcdops.testkit.kube.EtcdStatefulSets;
+import io.etcdops.testkit.kube.KubeSimulation;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -14,6 +16,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -26,7 +29,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * (65532), a read-only root filesystem with a tmpfs /tmp, host networking (TESTING.md: no bridge networks here).
  * Every image's --help exits 0 and names its variables; the backup-job image backs up a real etcd on 127.0.0.1 into
  * a mounted folder, and the restore-job image fetches and verifies that backup and restores it into a data dir with
- * etcdutl, which a real etcd then serves.
+ * etcdutl, which a real etcd then serves. The slim images (member-replacer, health-checker) read a simulated cluster
+ * (testkit's KubeSimulation: its API server and real etcd pods on 127.x addresses) through Kubernetes and etcd, so the
+ * dependencies the images leave out (see the parent pom) are proven unneeded on those paths.
  */
 class ImageSmokeIT {
 
@@ -149,4 +154,26 @@ class ImageSmokeIT {
         }
     }
 
+    @Test
+    void slimImagesReadASimulatedClusterThroughKubernetesAndEtcd() {
+        try (KubeSimulation sim = KubeSimulation.start()) {
+            EtcdStatefulSets.flagStyle().version(EtcdBinaries.V3_5).objects().forEach(sim::apply);
+            sim.awaitStatefulSetReady("etcd", Duration.ofMinutes(3));
+            // the pods' DNS names come from the simulation's hosts file, which the JVM reads instead of /etc/hosts
+            String hostsFile = sim.jvmOptions().get(0).substring("-Djdk.net.hosts.file=".length());
+            List<String> cluster = List.of("-v", hostsFile + ":" + hostsFile + ":ro",
+                    "-e", "JAVA_TOOL_OPTIONS=" + String.join(" ", sim.jvmOptions()),
+                    "-e", "KUBERNETES_MASTER=" + sim.apiUrl(), "-e", "KUBERNETES_NAMESPACE=default",
+                    "-e", "KUBERNETES_AUTH_TRYKUBECONFIG=false", "-e", "KUBERNETES_AUTH_TRYSERVICEACCOUNT=false",
+                    "-e", "ETCD_OPS_STATEFULSET=etcd");
+
+            Helm.Result replacer = run(cluster, "member-replacer", "--dry-run");
+            assertThat(replacer.exitCode()).as(replacer.output()).isZero();
+            assertThat(replacer.stdout()).contains("\"decision\":\"healthy\"", "all 3 members healthy");
+
+            Helm.Result health = run(cluster, "health-checker");
+            assertThat(health.exitCode()).as(health.output()).isZero();
+            assertThat(health.stdout()).contains("\"status\":\"healthy\"", "\"members-reachable\":\"3/3\"", "hashkv consistent");
+        }
+    }
 }
