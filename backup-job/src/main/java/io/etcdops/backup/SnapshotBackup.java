@@ -7,6 +7,7 @@ import io.etcdops.core.etcd.ClusterView;
 import io.etcdops.core.etcd.EtcdSession;
 import io.etcdops.core.etcd.MemberInfo;
 import io.etcdops.core.etcd.MemberStatus;
+import io.etcdops.core.runtime.Futures;
 import io.etcdops.core.runtime.JobException;
 import io.etcdops.core.runtime.JobReport;
 import io.etcdops.core.runtime.Pushgateway;
@@ -27,7 +28,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 
 /**
  * One backup run: choose the member, stream + verify + upload ({@link SnapshotUpload}), commit the manifest, then
@@ -53,7 +53,7 @@ public final class SnapshotBackup {
         boolean succeeded = false;
         // The store's client (an SDK) starts while etcd is asked for its members: they do not depend on each other.
         CompletableFuture<SnapshotStore> opening = CompletableFuture.supplyAsync(this::openStore);
-        try (EtcdSession etcd = openEtcd(opening); SnapshotStore store = await(opening)) {
+        try (EtcdSession etcd = openEtcd(opening); SnapshotStore store = Futures.join(opening)) {
             ClusterView view = etcd.view();
             List<MemberStatus> candidates = candidates(view);
             report.put("cluster-id", view.clusterIdHex());
@@ -101,24 +101,6 @@ public final class SnapshotBackup {
                     // the run already failed on etcd; nothing was written
                 }
             });
-            throw e;
-        }
-    }
-
-    private static SnapshotStore await(CompletableFuture<SnapshotStore> opening) throws IOException {
-        try {
-            return opening.join();
-        } catch (CompletionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof UncheckedIOException io) {
-                throw io.getCause();
-            }
-            if (cause instanceof RuntimeException re) {
-                throw re;
-            }
-            if (cause instanceof Error err) {
-                throw err;
-            }
             throw e;
         }
     }

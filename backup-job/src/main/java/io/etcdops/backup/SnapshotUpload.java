@@ -3,6 +3,7 @@ package io.etcdops.backup;
 import io.etcdops.core.crypto.SnapshotCipher;
 import io.etcdops.core.etcd.ClusterView;
 import io.etcdops.core.etcd.MemberStatus;
+import io.etcdops.core.runtime.Futures;
 import io.etcdops.core.runtime.JobException;
 import io.etcdops.core.runtime.ToolVersion;
 import io.etcdops.core.snapshot.ProgressLog;
@@ -28,7 +29,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 
 /**
  * Streams one member's snapshot through verification, compression and encryption into the store, in one pass:
@@ -101,7 +101,7 @@ final class SnapshotUpload {
                 throw JobException.verification("snapshot from " + member.member().label() + " failed verification: "
                         + status.message() + "; nothing was committed");
             }
-            SnapshotContents contents = written != null ? inspect(written, member) : join(inspection);
+            SnapshotContents contents = written != null ? inspect(written, member) : Futures.join(inspection);
             upload.commit();
             double secs = (System.nanoTime() - t0) / 1e9;
             return new Result(member, stem, objectKey, encoder.rawSize(), encoder.dbSha256(), encoder.storedSize(),
@@ -121,17 +121,6 @@ final class SnapshotUpload {
             if (spool != null) {
                 Files.deleteIfExists(spool);
             }
-        }
-    }
-
-    private static SnapshotContents join(CompletableFuture<SnapshotContents> inspection) {
-        try {
-            return inspection.join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
-            }
-            throw e;
         }
     }
 

@@ -173,7 +173,7 @@ public final class HealthChecker implements Callable<Integer>, ReportingCommand 
                 LOG.warn("no --statefulset: the actions run without the cluster Lease; name the StatefulSet (ETCD_OPS_STATEFULSET) "
                         + "so they cannot overlap another etcd-ops operation");
             }
-            return new HealthRun(settings, report, new NoClusterLock(), System.out).run().code();
+            return new HealthRun(settings, report, new NoClusterLock(), common.out()).run().code();
         }
         KubernetesClient client = givenClient != null ? givenClient : new KubernetesClientBuilder().build();
         try {
@@ -185,7 +185,7 @@ public final class HealthChecker implements Callable<Integer>, ReportingCommand 
                         + "client URL; set --target-endpoints to override those", settings.connection().endpoints());
             }
             HealthSettings onPods = settings.withConnection(settings.connection().withEndpoints(sts.endpoints()));
-            return new HealthRun(onPods, report, sts.lock(), System.out, sts).run().code();
+            return new HealthRun(onPods, report, sts.lock(), common.out(), sts).run().code();
         } finally {
             if (givenClient == null) {
                 client.close();

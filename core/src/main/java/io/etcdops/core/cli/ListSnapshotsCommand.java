@@ -40,7 +40,7 @@ public final class ListSnapshotsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        return print(store, cluster.get(), format, System.out);
+        return print(store, cluster.get(), format, common.out());
     }
 
     public static int print(StoreCliOptions storeOptions, String cluster, String format, PrintStream out) throws Exception {

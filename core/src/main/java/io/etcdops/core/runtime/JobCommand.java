@@ -25,7 +25,7 @@ public abstract class JobCommand implements Callable<Integer>, ReportingCommand 
     @Override
     public final Integer call() throws Exception {
         run(report);
-        report.finish(ExitCode.OK, null, common.outputDir, System.out);
+        report.finish(ExitCode.OK, null, common.outputDir, common.out());
         return ExitCode.OK.code();
     }
 

@@ -43,6 +43,7 @@ public final class JobRunner {
             }
             CommonOptions common = findCommon(leaf);
             if (common != null) {
+                common.out(out);
                 try {
                     Logging.configure(common.logFormat, common.logLevel);
                 } catch (JobException e) {
