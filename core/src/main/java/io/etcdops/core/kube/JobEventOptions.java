@@ -10,16 +10,17 @@ import picocli.CommandLine.Option;
  * For jobs that do not otherwise talk to Kubernetes (backup-job): which StatefulSet to report Kubernetes Events on,
  * so `kubectl describe statefulset etcd` shows that a backup failed. Off unless a StatefulSet is named; the API is
  * reached through fabric8's usual configuration (in-cluster ServiceAccount, or KUBECONFIG / KUBERNETES_MASTER).
- * Writing an Event never fails the job.
+ * Writing an Event never fails the job. Same option names, variables and namespace rule as
+ * {@link StatefulSetTargetOptions}, which the jobs that act on the StatefulSet use instead.
  */
 public class JobEventOptions {
     private static final Logger LOG = LoggerFactory.getLogger(JobEventOptions.class);
 
-    @Option(names = "--statefulset", paramLabel = "NAME", defaultValue = "${env:ETCD_OPS_STATEFULSET}",
+    @Option(names = StatefulSetTargetOptions.STATEFULSET, paramLabel = "NAME", defaultValue = "${env:ETCD_OPS_STATEFULSET}",
             description = "The etcd StatefulSet this job serves: Kubernetes Events about the run are written on it (env ETCD_OPS_STATEFULSET).")
     String statefulSet;
 
-    @Option(names = "--namespace", paramLabel = "NS", defaultValue = "${env:ETCD_OPS_NAMESPACE}",
+    @Option(names = StatefulSetTargetOptions.NAMESPACE, paramLabel = "NS", defaultValue = "${env:ETCD_OPS_NAMESPACE}",
             description = "Its namespace (env ETCD_OPS_NAMESPACE; default: the pod's, else the kubeconfig's).")
     String namespace;
 
@@ -30,8 +31,7 @@ public class JobEventOptions {
         }
         try {
             KubernetesClient client = new KubernetesClientBuilder().build();
-            String ns = namespace != null && !namespace.isBlank() ? namespace
-                    : KubernetesEnvironment.current().podNamespace().orElse(client.getNamespace() == null ? "default" : client.getNamespace());
+            String ns = StatefulSetTargetOptions.namespaceOf(namespace, client, KubernetesEnvironment.current());
             KubernetesEvents events = new KubernetesEvents(client, ns, statefulSet, component, KubernetesEnvironment.current().identity());
             return new Sink() {
                 @Override

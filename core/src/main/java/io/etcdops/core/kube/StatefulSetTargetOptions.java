@@ -85,8 +85,13 @@ public class StatefulSetTargetOptions {
 
     /** {@link #NAMESPACE}, else the pod's own namespace (in cluster), else the client's (kubeconfig). */
     public String namespace(KubernetesClient client, KubernetesEnvironment env) {
-        if (namespace != null && !namespace.isBlank()) {
-            return namespace.trim();
+        return namespaceOf(namespace, client, env);
+    }
+
+    /** The one namespace rule of every job: {@code given}, else the pod's own (in cluster), else the kubeconfig's. */
+    static String namespaceOf(String given, KubernetesClient client, KubernetesEnvironment env) {
+        if (given != null && !given.isBlank()) {
+            return given.trim();
         }
         return env.podNamespace().orElseGet(() -> client.getNamespace() == null ? "default" : client.getNamespace());
     }
