@@ -23,6 +23,8 @@ final class BucketWalker {
     private final PageReader pages;
     private final LeafHandler handler;
     private final BitSet reached;
+    /** One read buffer per tree level: a page stays valid while its subtree is walked. */
+    private final PageReader.Scratch[] levels = new PageReader.Scratch[MAX_DEPTH + 2];
 
     private BucketWalker(PageReader pages, LeafHandler handler) {
         this.pages = pages;
@@ -33,7 +35,7 @@ final class BucketWalker {
     /** Walks the tree whose root is page {@code rootPgid}. */
     static void walk(PageReader pages, long rootPgid, String referrer, LeafHandler handler) throws IOException {
         BucketWalker w = new BucketWalker(pages, handler);
-        w.visit(w.load(rootPgid, referrer), null, null, 0);
+        w.visit(w.load(rootPgid, referrer, 0), null, null, 0);
     }
 
     /** Walks an inline bucket: a single leaf page stored inside its parent's value, after the bucket header. */
@@ -45,8 +47,11 @@ final class BucketWalker {
         new BucketWalker(pages, handler).visit(inline, null, null, 0);
     }
 
-    private BoltPage load(long pgid, String referrer) throws IOException {
-        BoltPage page = pages.read(pgid, referrer);
+    private BoltPage load(long pgid, String referrer, int depth) throws IOException {
+        if (levels[depth] == null) {
+            levels[depth] = new PageReader.Scratch();
+        }
+        BoltPage page = pages.read(pgid, referrer, levels[depth]);
         for (long id = pgid; id <= pgid + page.overflow(); id++) {
             if (reached.get((int) id)) {
                 throw new BoltFormatException(id, "reached twice in one bucket (" + referrer + " points at it again):"
@@ -79,7 +84,7 @@ final class BucketWalker {
             for (int i = 0; i < count; i++) {
                 ByteBuffer next = i + 1 < count ? page.key(i + 1) : upper;
                 long child = page.childPgid(i);
-                visit(load(child, "branch " + page.label() + " element " + i), page.key(i), next, depth + 1);
+                visit(load(child, "branch " + page.label() + " element " + i, depth + 1), page.key(i), next, depth + 1);
             }
             return;
         }
