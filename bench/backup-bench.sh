@@ -20,7 +20,8 @@ start_members "$W/b"; wait_healthy
 FOLLOWER=$(follower)
 JAR=backup-job/target/backup-job.jar
 # the JVM flags the images use: small heap, serial GC
-JVM_OPTS=${JVM_OPTS:--XX:+UseSerialGC -Xmx64m -XX:ReservedCodeCacheSize=32m -XX:MaxDirectMemorySize=64m -XX:Tier4InvocationThreshold=60000 -XX:Tier4MinInvocationThreshold=30000 -XX:Tier4CompileThreshold=80000 -XX:Tier4BackEdgeThreshold=400000}
+export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}  # as the images set it
+JVM_OPTS=${JVM_OPTS:--XX:+UseSerialGC -Xmx64m -XX:ReservedCodeCacheSize=32m -XX:MaxDirectMemorySize=64m -XX:Tier4InvocationThreshold=60000 -XX:Tier4MinInvocationThreshold=30000 -XX:Tier4CompileThreshold=80000 -XX:Tier4BackEdgeThreshold=400000 -Dio.netty.allocator.type=unpooled}
 
 filled=0
 for size_mib in ${BENCH_SIZES:-256 1024}; do

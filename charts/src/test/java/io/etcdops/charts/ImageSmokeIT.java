@@ -80,7 +80,7 @@ class ImageSmokeIT {
 
         Helm.Result inspect = Helm.exec(List.of("podman", "image", "inspect", ref(image), "--format",
                 "{{.Config.User}}|{{json .Config.Entrypoint}}|{{.Created}}|{{index .Labels \"org.opencontainers.image.version\"}}|"
-                        + "{{index .Labels \"org.opencontainers.image.source\"}}|{{index .Labels \"org.opencontainers.image.revision\"}}"));
+                        + "{{index .Labels \"org.opencontainers.image.source\"}}|{{index .Labels \"org.opencontainers.image.revision\"}}|{{json .Config.Env}}"));
         assertThat(inspect.exitCode()).as(inspect.output()).isZero();
         String[] f = inspect.stdout().strip().split("\\|");
         assertThat(f[0]).isEqualTo("65532:65532");
@@ -89,6 +89,8 @@ class ImageSmokeIT {
         assertThat(f[3]).isEqualTo(Project.version());
         assertThat(f[4]).startsWith("https://");
         assertThat(f[5]).isNotBlank();
+        assertThat(f[6]).contains("MALLOC_ARENA_MAX=2");
+        assertThat(f[1]).contains("-Dio.netty.allocator.type=unpooled");
     }
 
     @Test
