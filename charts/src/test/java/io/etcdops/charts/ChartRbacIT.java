@@ -24,8 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -120,9 +118,8 @@ class ChartRbacIT {
      * exactly what the two runs did — except persistentvolumeclaims delete, used only for StatefulSets whose pod scripts
      * rejoin by themselves (Bitnami's), which the simulation cannot run (it runs etcd binaries, not shell scripts).
      *
-     * <p>One stand-in, as in member-replacer's own ITs: the simulation's kubelet does not report a deleted pod's final
-     * status, which the replacer waits for on the pod it holds with a finalizer; a background task here writes it once
-     * the simulation has really stopped the pod's processes (its own finalizer gone). Those writes bypass the proxy.
+     * <p>The frozen member and the final-status stand-in are {@link FrozenMemberScenario}'s; its status writes bypass
+     * the proxy.
      */
     @Test
     void replacerRoleGrantsExactlyWhatAReplacementDoes(@TempDir Path tmp) throws Exception {
@@ -132,39 +129,8 @@ class ChartRbacIT {
                 "--set", "replacer.grace=" + grace.toSeconds() + "s", "--set", "replacer.timeout=4m", "--set", "target.commandTimeout=3s",
                 "--set", "target.dialTimeout=2s")).orFail().stdout());
         Container replacer = Rendered.main(chart.cronJob("replacer"));
-        ScheduledExecutorService finalStatus = Executors.newSingleThreadScheduledExecutor();
-        List<Long> frozen = new ArrayList<>();
-        try (KubeSimulation sim = KubeSimulation.start(); RecordingApiProxy api = new RecordingApiProxy(sim.apiUrl())) {
-            // the seed pod's wipe init container runs the image the chart passes as ETCD_OPS_IMAGE
-            String seedImage = Rendered.env(replacer, "ETCD_OPS_IMAGE");
-            sim.images().registerJvmMain(seedImage.substring(0, seedImage.lastIndexOf(':')), JobCli.mainClass("member-replacer"));
-            EtcdStatefulSets.flagStyle().version(EtcdBinaries.V3_5).objects().forEach(sim::apply);
-            sim.awaitStatefulSetReady("etcd", UP);
-            finalStatus.scheduleWithFixedDelay(() -> sim.publishFinalStatusOfPodsHeldBy("etcd-ops.io/member-replacer"), 200, 200, TimeUnit.MILLISECONDS);
-            String healthy = IntStream.of(0, 2).mapToObj(i -> sim.resolve(URI.create("http://etcd-" + i + ".etcd:2379")).toString())
-                    .collect(Collectors.joining(","));
-            Map<String, Long> before;
-            try (Client c = Client.builder().endpoints(healthy.split(",")).build()) {
-                for (int i = 0; i < 20; i++) {
-                    c.getKVClient().put(bytes("/registry/configmaps/default/cm-" + i), bytes("v" + i)).get(10, TimeUnit.SECONDS);
-                }
-                before = memberIds(c);
-            }
-            long pid = sim.pid("etcd-1", "etcd").orElseThrow();
-            signal("-STOP", pid);
-            frozen.add(pid);
-            // if etcd-1 led, the others elect a new leader first; the replacer's first look should see them healthy
-            try (Client c = Client.builder().endpoints(healthy.split(",")).build()) {
-                KubeSimulation.await("etcd-0 and etcd-2 to serve writes without etcd-1", UP, () -> {
-                    try {
-                        c.getKVClient().put(bytes("/frozen"), bytes("etcd-1")).get(5, TimeUnit.SECONDS);
-                        return true;
-                    } catch (Exception e) {
-                        return false;
-                    }
-                }, () -> sim.describePods("etcd"));
-            }
-
+        try (KubeSimulation sim = KubeSimulation.start(); RecordingApiProxy api = new RecordingApiProxy(sim.apiUrl());
+             FrozenMemberScenario frozen = FrozenMemberScenario.start(sim, Rendered.env(replacer, "ETCD_OPS_IMAGE"))) {
             JobProcess.Result first = run(sim, api, replacer, "member-replacer", tmp, Map.of());
             assertThat(first.exitCode()).as(first.toString()).isZero();
             assertThat(first.reportLine()).contains("\"decision\":\"waiting\"", "etcd-1");
@@ -175,40 +141,10 @@ class ChartRbacIT {
             JobProcess.Result second = run(sim, api, replacer, "member-replacer", tmp, Map.of());
             assertThat(second.exitCode()).as(second + "\n" + sim.describePods("etcd")).isZero();
             assertThat(second.reportLine()).contains("\"decision\":\"replace\"", "\"outcome\":\"replaced\"", "\"rejoin\":\"seed\"");
-            sim.awaitStatefulSetReady("etcd", UP);
-            try (Client c = Client.builder().endpoints(healthy.split(",")).build()) {
-                Map<String, Long> after = memberIds(c);
-                assertThat(after.keySet()).containsExactlyInAnyOrder("etcd-0", "etcd-1", "etcd-2");
-                assertThat(after.get("etcd-1")).as("a new member for etcd-1").isNotEqualTo(before.get("etcd-1"));
-                assertThat(after.get("etcd-0")).isEqualTo(before.get("etcd-0"));
-            }
-            try (Client one = Client.builder().endpoints(sim.resolve(URI.create("http://etcd-1.etcd:2379"))).build()) {
-                assertThat(one.getKVClient().get(bytes("/registry/configmaps/default/cm-7"),
-                                io.etcd.jetcd.options.GetOption.builder().withSerializable(true).build()).get(10, TimeUnit.SECONDS)
-                        .getKvs()).as("the data is on the new member").singleElement()
-                        .satisfies(kv -> assertThat(kv.getValue().toString(StandardCharsets.UTF_8)).isEqualTo("v7"));
-            }
-            assertThat(sim.client().pods().withName("etcd-1-seed").get()).as("the seed pod is gone").isNull();
+            frozen.assertReplaced();
 
             assertGrantsExactly(chart.get(Role.class, "etcd-ops-replacer"), api.permissions(), Set.of("core/persistentvolumeclaims:delete"));
-        } finally {
-            finalStatus.shutdownNow();
-            for (long p : frozen) {
-                if (ProcessHandle.of(p).isPresent()) {
-                    signal("-CONT", p);
-                }
-            }
         }
-    }
-
-    private static Map<String, Long> memberIds(Client c) throws Exception {
-        return c.getClusterClient().listMember().get(10, TimeUnit.SECONDS).getMembers().stream()
-                .collect(Collectors.toMap(m -> m.getName().isEmpty() ? Long.toHexString(m.getId()) : m.getName(), m -> m.getId()));
-    }
-
-    private static void signal(String sig, long pid) throws Exception {
-        Process p = new ProcessBuilder("kill", sig, String.valueOf(pid)).inheritIO().start();
-        assertThat(p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0).as("kill " + sig + " " + pid).isTrue();
     }
 
     /** Runs a rendered container's command line with its env, against the simulation through the proxy. */

@@ -7,6 +7,8 @@ import io.etcdops.testkit.etcd.FreePorts;
 import io.etcdops.testkit.etcd.RestoredMember;
 import io.etcdops.testkit.kube.EtcdStatefulSets;
 import io.etcdops.testkit.kube.KubeSimulation;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,7 +33,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * a mounted folder, and the restore-job image fetches and verifies that backup and restores it into a data dir with
  * etcdutl, which a real etcd then serves. The slim images (member-replacer, health-checker) read a simulated cluster
  * (testkit's KubeSimulation: its API server and real etcd pods on 127.x addresses) through Kubernetes and etcd, so the
- * dependencies the images leave out (see the parent pom) are proven unneeded on those paths.
+ * dependencies the images leave out (see the parent pom) are proven unneeded on those paths; and the member-replacer
+ * image replaces a frozen member end to end, as the chart's CronJob runs it.
  */
 class ImageSmokeIT {
 
@@ -156,18 +159,23 @@ class ImageSmokeIT {
         }
     }
 
+    /** podman options that let an image reach the simulation: its API server, and its pods by DNS name. */
+    static List<String> simulationAccess(KubeSimulation sim) {
+        // the pods' DNS names come from the simulation's hosts file, which the JVM reads instead of /etc/hosts
+        String hostsFile = sim.jvmOptions().get(0).substring("-Djdk.net.hosts.file=".length());
+        return List.of("-v", hostsFile + ":" + hostsFile + ":ro",
+                "-e", "JAVA_TOOL_OPTIONS=" + String.join(" ", sim.jvmOptions()),
+                "-e", "KUBERNETES_MASTER=" + sim.apiUrl(), "-e", "KUBERNETES_NAMESPACE=default",
+                "-e", "KUBERNETES_AUTH_TRYKUBECONFIG=false", "-e", "KUBERNETES_AUTH_TRYSERVICEACCOUNT=false");
+    }
+
     @Test
     void slimImagesReadASimulatedClusterThroughKubernetesAndEtcd() {
         try (KubeSimulation sim = KubeSimulation.start()) {
             EtcdStatefulSets.flagStyle().version(EtcdBinaries.V3_5).objects().forEach(sim::apply);
             sim.awaitStatefulSetReady("etcd", Duration.ofMinutes(3));
-            // the pods' DNS names come from the simulation's hosts file, which the JVM reads instead of /etc/hosts
-            String hostsFile = sim.jvmOptions().get(0).substring("-Djdk.net.hosts.file=".length());
-            List<String> cluster = List.of("-v", hostsFile + ":" + hostsFile + ":ro",
-                    "-e", "JAVA_TOOL_OPTIONS=" + String.join(" ", sim.jvmOptions()),
-                    "-e", "KUBERNETES_MASTER=" + sim.apiUrl(), "-e", "KUBERNETES_NAMESPACE=default",
-                    "-e", "KUBERNETES_AUTH_TRYKUBECONFIG=false", "-e", "KUBERNETES_AUTH_TRYSERVICEACCOUNT=false",
-                    "-e", "ETCD_OPS_STATEFULSET=etcd");
+            List<String> cluster = new ArrayList<>(simulationAccess(sim));
+            cluster.addAll(List.of("-e", "ETCD_OPS_STATEFULSET=etcd"));
 
             Helm.Result replacer = run(cluster, "member-replacer", "--dry-run");
             assertThat(replacer.exitCode()).as(replacer.output()).isZero();
@@ -176,6 +184,39 @@ class ImageSmokeIT {
             Helm.Result health = run(cluster, "health-checker");
             assertThat(health.exitCode()).as(health.output()).isZero();
             assertThat(health.stdout()).contains("\"status\":\"healthy\"", "\"members-reachable\":\"3/3\"", "hashkv consistent");
+        }
+    }
+
+    /**
+     * The member-replacer image, with the env the chart's replacer CronJob gives it (grace shortened through values),
+     * replaces a frozen member end to end: the first run starts the grace clock, the next one holds the pod, removes
+     * the member, runs the seed pod (member-replacer's main in the simulation), promotes and hands the volume back.
+     */
+    @Test
+    void replacerImageReplacesAFrozenMemberAsTheChartRunsIt() throws Exception {
+        Rendered chart = Rendered.parse(Helm.HELM3.run(List.of("template", Helm.RELEASE, Project.chart().toString(), "--namespace", "default",
+                "-f", Project.valuesFile("minimal").toString(), "--set", "target.headlessService=etcd", "--set", "replacer.enabled=true",
+                "--set", "replacer.grace=2s", "--set", "replacer.timeout=4m", "--set", "target.commandTimeout=3s",
+                "--set", "target.dialTimeout=2s")).orFail().stdout());
+        Container replacer = Rendered.main(chart.cronJob("replacer"));
+        try (KubeSimulation sim = KubeSimulation.start();
+             FrozenMemberScenario frozen = FrozenMemberScenario.start(sim, Rendered.env(replacer, "ETCD_OPS_IMAGE"))) {
+            List<String> options = new ArrayList<>(simulationAccess(sim));
+            options.addAll(List.of("--tmpfs", "/etcd-ops/output:rw,mode=1777"));
+            for (EnvVar e : replacer.getEnv()) {
+                if (e.getValue() != null) {
+                    options.addAll(List.of("-e", e.getName() + "=" + e.getValue()));
+                }
+            }
+            Helm.Result first = run(options, "member-replacer");
+            assertThat(first.exitCode()).as(first.output()).isZero();
+            assertThat(first.stdout()).contains("\"decision\":\"waiting\"", "etcd-1");
+            Thread.sleep(3000);
+
+            Helm.Result second = run(options, "member-replacer");
+            assertThat(second.exitCode()).as(second.output() + "\n" + sim.describePods("etcd")).isZero();
+            assertThat(second.stdout()).contains("\"decision\":\"replace\"", "\"outcome\":\"replaced\"", "\"rejoin\":\"seed\"");
+            frozen.assertReplaced();
         }
     }
 }
