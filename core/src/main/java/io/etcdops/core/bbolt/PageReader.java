@@ -9,9 +9,10 @@ import java.nio.channels.FileChannel;
  * Reads single B+tree pages (with their overflow pages) from the file by position, never the whole file: memory use
  * is one page per tree level, the largest being the page that holds the largest value (etcd's request size limit
  * keeps values to a few MiB). A caller may hand in a buffer to read into ({@link Scratch}, one per tree level), so a
- * walk over a 1 GiB file allocates a few buffers instead of 1.5 GB of garbage (measured, see bench/RESULTS.md). A page of at least {@code mapThreshold} bytes, which etcd does not write, is
- * memory-mapped instead of copied so a freak value cannot exhaust the heap. Smaller pages are copied on purpose:
- * mapping them measured several times the resident memory of copying (368 MB snapshot, 1.9 MB values).
+ * walk over a 1 GiB file allocates a few buffers instead of 1.5 GB of garbage (measured, see bench/RESULTS.md).
+ * A page of at least {@code mapThreshold} bytes, which etcd does not write, is memory-mapped instead of copied so a
+ * freak value cannot exhaust the heap. Smaller pages are copied on purpose: mapping them measured several times the
+ * resident memory of copying (368 MB snapshot, 1.9 MB values).
  */
 final class PageReader {
     static final int DEFAULT_MAP_THRESHOLD = 64 << 20;
