@@ -38,7 +38,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * cluster, as NOTES says (kubectl set env ETCD_OPS_FORCE=true), which must bring the backed-up data back; before it,
  * upgrader with ETCD_OPS_TO_VERSION set the same way, 3.5.16 -> 3.5.30, keeping the data. Then: every recorded
  * permission is granted by the job's Role, and every verb the Role grants was used. member-replacer gets its own
- * simulation: a member frozen past the grace period is replaced by the scheduled CronJob's container.
+ * simulation: a member frozen past the grace period is replaced by the scheduled CronJob's container, with the health
+ * CronJob's container (defrag on) run before and after it.
  */
 class ChartRbacIT {
     private static final Duration UP = Duration.ofSeconds(120);
@@ -118,6 +119,9 @@ class ChartRbacIT {
      * exactly what the two runs did — except persistentvolumeclaims delete, used only for StatefulSets whose pod scripts
      * rejoin by themselves (Bitnami's), which the simulation cannot run (it runs etcd binaries, not shell scripts).
      *
+     * <p>The health CronJob's container (with defrag) runs on the same cluster: while etcd-1 is frozen (critical, a
+     * Warning Event) and after the replacement (defrag under the cluster Lease); its Role must match those runs too.
+     *
      * <p>The frozen member and the final-status stand-in are {@link FrozenMemberScenario}'s; its status writes bypass
      * the proxy.
      */
@@ -127,10 +131,20 @@ class ChartRbacIT {
         Rendered chart = Rendered.parse(Helm.HELM3.run(List.of("template", Helm.RELEASE, Project.chart().toString(), "--namespace", "default",
                 "-f", Project.valuesFile("minimal").toString(), "--set", "target.headlessService=etcd", "--set", "replacer.enabled=true",
                 "--set", "replacer.grace=" + grace.toSeconds() + "s", "--set", "replacer.timeout=4m", "--set", "target.commandTimeout=3s",
-                "--set", "target.dialTimeout=2s")).orFail().stdout());
+                "--set", "target.dialTimeout=2s", "--set", "health.enabled=true", "--set", "health.defrag=true")).orFail().stdout());
         Container replacer = Rendered.main(chart.cronJob("replacer"));
+        Container health = Rendered.main(chart.cronJob("health"));
+        Map<String, String> localStore = Map.of("ETCD_OPS_STORE", "file://" + tmp.resolve("store"));
         try (KubeSimulation sim = KubeSimulation.start(); RecordingApiProxy api = new RecordingApiProxy(sim.apiUrl());
+             RecordingApiProxy healthApi = new RecordingApiProxy(sim.apiUrl());
              FrozenMemberScenario frozen = FrozenMemberScenario.start(sim, Rendered.env(replacer, "ETCD_OPS_IMAGE"))) {
+            // the health CronJob while etcd-1 is frozen: critical, a Warning Event on the StatefulSet (its defrag switched
+            // off for this run, so that the replacer, not health, is the first to create the cluster Lease)
+            Map<String, String> noDefrag = new LinkedHashMap<>(localStore);
+            noDefrag.put("ETCD_OPS_DEFRAG", "false");
+            JobProcess.Result unhealthy = run(sim, healthApi, health, "health-checker", tmp, noDefrag);
+            assertThat(unhealthy.reportLine()).as(unhealthy.toString()).contains("\"status\":\"critical\"", "etcd-1");
+
             JobProcess.Result first = run(sim, api, replacer, "member-replacer", tmp, Map.of());
             assertThat(first.exitCode()).as(first.toString()).isZero();
             assertThat(first.reportLine()).contains("\"decision\":\"waiting\"", "etcd-1");
@@ -142,8 +156,16 @@ class ChartRbacIT {
             assertThat(second.exitCode()).as(second + "\n" + sim.describePods("etcd")).isZero();
             assertThat(second.reportLine()).contains("\"decision\":\"replace\"", "\"outcome\":\"replaced\"", "\"rejoin\":\"seed\"");
             frozen.assertReplaced();
+            // and once the members are healthy again: its scheduled defrag runs under the cluster Lease (the run is still
+            // critical: the local store holds no backup)
+            JobProcess.Result healthy = run(sim, healthApi, health, "health-checker", tmp, localStore);
+            assertThat(healthy.reportLine()).as(healthy.toString()).contains("\"members-reachable\":\"3/3\"", "\"action\":\"defrag\"");
 
             assertGrantsExactly(chart.get(Role.class, "etcd-ops-replacer"), api.permissions(), Set.of("core/persistentvolumeclaims:delete"));
+            // leases create: the first operation on a cluster creates the Lease (here the replacer); later ones update it.
+            // pods get: used instead of a list when the StatefulSet's selector has no matchLabels (only expressions)
+            assertGrantsExactly(chart.get(Role.class, "etcd-ops-health"), healthApi.permissions(),
+                    Set.of("coordination.k8s.io/leases:create", "core/pods:get"));
         }
     }
 
