@@ -156,10 +156,15 @@ class ChartRbacIT {
             assertThat(second.exitCode()).as(second + "\n" + sim.describePods("etcd")).isZero();
             assertThat(second.reportLine()).contains("\"decision\":\"replace\"", "\"outcome\":\"replaced\"", "\"rejoin\":\"seed\"");
             frozen.assertReplaced();
-            // and once the members are healthy again: its scheduled defrag runs under the cluster Lease (the run is still
-            // critical: the local store holds no backup)
-            JobProcess.Result healthy = run(sim, healthApi, health, "health-checker", tmp, localStore);
-            assertThat(healthy.reportLine()).as(healthy.toString()).contains("\"members-reachable\":\"3/3\"", "\"action\":\"defrag\"");
+            // and once the members are healthy again, with thresholds that make the fresh dbs count as fragmented: its
+            // scheduled defrag has work and runs under the cluster Lease (the run is still critical: the local store
+            // holds no backup)
+            Map<String, String> fragmented = new LinkedHashMap<>(localStore);
+            fragmented.put("ETCD_OPS_FRAGMENTATION_RATIO", "0.99");
+            fragmented.put("ETCD_OPS_FRAGMENTATION_MIN_SIZE", "4KiB");
+            JobProcess.Result healthy = run(sim, healthApi, health, "health-checker", tmp, fragmented);
+            assertThat(healthy.reportLine()).as(healthy.toString()).contains("\"members-reachable\":\"3/3\"", "\"action\":\"defrag\"",
+                    "\"outcome\":\"done\"");
 
             assertGrantsExactly(chart.get(Role.class, "etcd-ops-replacer"), api.permissions(), Set.of("core/persistentvolumeclaims:delete"));
             // leases create: the first operation on a cluster creates the Lease (here the replacer); later ones update it.

@@ -148,12 +148,16 @@ public final class HealthRun {
 
     /**
      * Runs the requested actions under the cluster lock, checked again before every change. A dry run changes nothing
-     * and takes no lock. A lock another operation holds refuses every requested action (exit 3, the holder named);
-     * the health report is still produced.
+     * and takes no lock; neither does a run with nothing to do (each action is planned first, read-only), so a
+     * scheduled --defrag neither touches the Lease nor is refused while another operation holds it unless it has work.
+     * A lock another operation holds refuses every requested action (exit 3, the holder named); the health report is
+     * still produced.
      */
     private List<ActionResult> act(EtcdSession session, Observation observed) {
         EtcdMaintenance etcd = new EtcdMaintenance(session);
-        List<ActionResult> results = settings.dryRun() ? actions(etcd, observed) : lockedActions(etcd, observed);
+        List<ActionResult> plan = actions(etcd, observed, true);
+        boolean nothingToDo = plan.stream().allMatch(r -> ActionResult.NOTHING.equals(r.outcome()));
+        List<ActionResult> results = settings.dryRun() || nothingToDo ? plan : lockedActions(etcd, observed);
         results.forEach(r -> LOG.info("{}: {} ({})", r.action(), r.outcome(), r.reason()));
         return results;
     }
@@ -172,7 +176,7 @@ public final class HealthRun {
                     .map(a -> new ActionResult(a, ActionResult.REFUSED, e.getMessage(), null, List.of(), 0, null, null)).toList();
         }
         try (held) {
-            return actions(new LockedMaintenance(etcd, held), observed);
+            return actions(new LockedMaintenance(etcd, held), observed, false);
         }
     }
 
@@ -187,14 +191,14 @@ public final class HealthRun {
         return out;
     }
 
-    private List<ActionResult> actions(ClusterMaintenance etcd, Observation observed) {
+    private List<ActionResult> actions(ClusterMaintenance etcd, Observation observed, boolean dryRun) {
         List<ActionResult> results = new ArrayList<>();
         SafeDefrag defrag = new SafeDefrag(etcd, settings.defragPolicy(), clock);
         if (settings.recoverNospace()) {
-            results.add(guarded("recover-nospace", () -> new NospaceRecovery(etcd, defrag).run(settings.dryRun(), knownQuota(observed))));
+            results.add(guarded("recover-nospace", () -> new NospaceRecovery(etcd, defrag).run(dryRun, knownQuota(observed))));
         }
         if (settings.defrag()) {
-            results.add(guarded("defrag", () -> defrag.run(SafeDefrag.Selection.FRAGMENTED, settings.dryRun())));
+            results.add(guarded("defrag", () -> defrag.run(SafeDefrag.Selection.FRAGMENTED, dryRun)));
         }
         return results;
     }
