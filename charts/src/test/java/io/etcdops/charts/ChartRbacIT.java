@@ -1,6 +1,5 @@
 package io.etcdops.charts;
 
-import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcdops.testkit.etcd.EtcdBinaries;
 import io.etcdops.testkit.etcd.RestoredMember;
@@ -28,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
+import static io.etcdops.charts.FrozenMemberScenario.bytes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -235,9 +235,5 @@ class ChartRbacIT {
         unused.removeAll(allowedUnused);
         assertThat(denied).as(role.getMetadata().getName() + ": requests the Role does not allow (used: " + used + ")").isEmpty();
         assertThat(unused).as(role.getMetadata().getName() + ": verbs granted but never used (used: " + used + ")").isEmpty();
-    }
-
-    private static ByteSequence bytes(String s) {
-        return ByteSequence.from(s, StandardCharsets.UTF_8);
     }
 }

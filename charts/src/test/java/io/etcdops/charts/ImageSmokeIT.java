@@ -162,7 +162,7 @@ class ImageSmokeIT {
     /** podman options that let an image reach the simulation: its API server, and its pods by DNS name. */
     static List<String> simulationAccess(KubeSimulation sim) {
         // the pods' DNS names come from the simulation's hosts file, which the JVM reads instead of /etc/hosts
-        String hostsFile = sim.jvmOptions().get(0).substring("-Djdk.net.hosts.file=".length());
+        String hostsFile = sim.network().hostsFile().toString();
         return List.of("-v", hostsFile + ":" + hostsFile + ":ro",
                 "-e", "JAVA_TOOL_OPTIONS=" + String.join(" ", sim.jvmOptions()),
                 "-e", "KUBERNETES_MASTER=" + sim.apiUrl(), "-e", "KUBERNETES_NAMESPACE=default",

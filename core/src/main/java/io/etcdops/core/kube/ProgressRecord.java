@@ -1,11 +1,7 @@
 package io.etcdops.core.kube;
 
-import tools.jackson.core.JacksonException;
-import tools.jackson.databind.DeserializationFeature;
-import tools.jackson.databind.ObjectMapper;
-import tools.jackson.databind.cfg.DateTimeFeature;
-import tools.jackson.databind.json.JsonMapper;
 import io.etcdops.core.runtime.JobException;
+import io.etcdops.core.runtime.JobReport;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -13,6 +9,10 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.ObjectMapper;
+
 
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -32,8 +32,8 @@ import java.util.Optional;
 public final class ProgressRecord {
     public static final String ANNOTATION = "etcd-ops.io/progress";
     private static final Logger LOG = LoggerFactory.getLogger(ProgressRecord.class);
-    private static final ObjectMapper JSON = JsonMapper.builder()
-            .disable(DateTimeFeature.WRITE_DATES_AS_TIMESTAMPS)
+    /** The reports' mapper, tolerant of fields a newer etcd-ops version may have written. */
+    private static final ObjectMapper JSON = JobReport.JSON.rebuild()
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
 
     /**
