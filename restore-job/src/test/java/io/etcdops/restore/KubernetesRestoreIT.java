@@ -129,7 +129,7 @@ class KubernetesRestoreIT {
             RestoredMember.Dump atBackup = backedUp.atBackup();
             String store = backedUp.store();
             String[] args = {"kubernetes", "--statefulset", "etcd", "--store", store, "--restore-image", "ghcr.io/etcd-ops/restore-job:test",
-                    "--timeout", "3m", "--force", "--lease-duration", "12s", "--work-dir", tmp.resolve("work").toString()};
+                    "--timeout", "3m", "--force", "--lease-duration", "20s", "--work-dir", tmp.resolve("work").toString()};
 
             JobProcess.Running running = job(sim, RestoreJob.class.getName()).start(args);
             String atKill = null;
@@ -141,7 +141,10 @@ class KubernetesRestoreIT {
                 if (progress != null && progress.contains("member-")) {
                     running.process().destroyForcibly().waitFor();
                     killedAt = System.nanoTime();
-                    atKill = progress;
+                    // the record as the killed job left it: a write it sent just before the SIGKILL may still land
+                    Thread.sleep(500);
+                    atKill = sim.client().apps().statefulSets().withName("etcd").get().getMetadata().getAnnotations()
+                            .get(ProgressRecord.ANNOTATION);
                 }
                 Thread.sleep(50);
             }
@@ -156,7 +159,7 @@ class KubernetesRestoreIT {
             assertThat(blocked.exitCode()).as("the killed run's Lease has not expired yet: %s", blocked).isEqualTo(3);
             assertThat(blocked.stderr()).contains("Lease");
 
-            long leaseExpired = killedAt + TimeUnit.MILLISECONDS.toNanos(12_500);
+            long leaseExpired = killedAt + TimeUnit.MILLISECONDS.toNanos(20_500);
             Thread.sleep(Math.max(0, TimeUnit.NANOSECONDS.toMillis(leaseExpired - System.nanoTime())));
             JobProcess.Result resumed = job(sim, RestoreJob.class.getName()).run(args);
             assertThat(resumed.exitCode()).as(resumed + "\n" + sim.describePods("etcd")).isZero();
