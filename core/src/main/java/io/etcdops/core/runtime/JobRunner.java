@@ -30,6 +30,7 @@ public final class JobRunner {
     }
 
     public static CommandLine commandLine(Object command, PrintStream out, PrintStream err) {
+        useJdkNameResolution();
         CommandLine cl = new CommandLine(command);
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
@@ -61,6 +62,19 @@ public final class JobRunner {
         cl.setExecutionExceptionHandler((ex, c, parseResult) -> handleFailure(ex, c, parseResult, out, err));
         return cl;
     }
+
+    /**
+     * Vert.x, jetcd's transport, resolves host names through the JDK (getaddrinfo: /etc/hosts, resolv.conf search
+     * domains) like every other client in the jobs. Its own Netty DNS resolver is not shipped (parent pom); without this
+     * property Vert.x would still fall back to the JDK, after a failed class load and an INFO line in every job's log.
+     */
+    static void useJdkNameResolution() {
+        if (System.getProperty(VERTX_DISABLE_DNS_RESOLVER) == null) {
+            System.setProperty(VERTX_DISABLE_DNS_RESOLVER, "true");
+        }
+    }
+
+    static final String VERTX_DISABLE_DNS_RESOLVER = "vertx.disableDnsResolver";
 
     private static int handleFailure(Exception ex, CommandLine c, CommandLine.ParseResult pr, PrintStream out, PrintStream err) {
         ExitCode code;
