@@ -67,6 +67,16 @@ class BackupCloudStoresIT {
             JobProcess.Result list = s3Job(cluster.endpoints()).run("list", "--store", store);
             assertThat(list.exitCode()).as(list.toString()).isZero();
             assertThat(list.stdout()).contains("-r" + before.revision());
+            // the backup-age check for cloud stores (health-checker's image carries no cloud SDK)
+            JobProcess.Result fresh = s3Job(cluster.endpoints()).env("ETCD_OPS_BACKUP_MAX_AGE", "1h").run("list", "--store", store);
+            assertThat(fresh.exitCode()).as(fresh.toString()).isZero();
+            Thread.sleep(1_100);
+            JobProcess.Result stale = s3Job(cluster.endpoints()).run("list", "--store", store, "--max-age", "1s");
+            assertThat(stale.exitCode()).as(stale.toString()).isEqualTo(1);
+            assertThat(BackupFaultsIT.errorLine(stale)).contains("the newest committed snapshot").contains("more than --max-age 1s");
+            JobProcess.Result none = s3Job(cluster.endpoints()).run("list", "--store", "s3://" + bucket + "/elsewhere", "--max-age", "25h");
+            assertThat(none.exitCode()).as(none.toString()).isEqualTo(1);
+            assertThat(BackupFaultsIT.errorLine(none)).contains("no committed snapshot in the store (--max-age 25h)");
             JobProcess.Result verify = s3Job(cluster.endpoints()).run("verify", "--store", store, "--encryption-key-file", key.toString());
             assertThat(verify.exitCode()).as(verify.toString()).isZero();
             assertRestores(SnapshotStores.open(store, s3Options()), EncryptionKey.fromFile(key), version, before, tmp);

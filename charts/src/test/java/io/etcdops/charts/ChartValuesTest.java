@@ -128,15 +128,46 @@ class ChartValuesTest {
             assertThat(volume(pod, "etcd-tls").getSecret().getSecretName()).isEqualTo("etcd-client-tls");
             assertThat(volume(pod, "etcd-auth").getSecret().getSecretName()).isEqualTo("etcd-backup-user");
             assertThat(volume(pod, "etcd-auth").getSecret().getDefaultMode()).isEqualTo(0440);
+        }
+        // the store's access: backup-job, and backup-job's image beside health-checker (the backup-age container)
+        for (Container c : List.of(Rendered.main(r.cronJob("backup")), Rendered.container(r.cronJob("health"), "backup-age"))) {
             assertThat(c.getEnvFrom()).singleElement().satisfies(e -> assertThat(e.getSecretRef().getName()).isEqualTo("etcd-ops-minio"));
             assertThat(Rendered.env(c, "ETCD_OPS_S3_ENDPOINT")).isEqualTo("https://minio.storage.svc:9000");
             assertThat(Rendered.env(c, "ETCD_OPS_S3_PATH_STYLE")).isEqualTo("true");
         }
         Container health = Rendered.main(r.cronJob("health"));
-        assertThat(Rendered.env(health, "ETCD_OPS_BACKUP_MAX_AGE")).isEqualTo("25h");
         assertThat(Rendered.env(health, "ETCD_OPS_HEALTH_FORMAT")).isEqualTo("json");
         assertThat(Rendered.envNames(Rendered.main(r.cronJob("restore")))).as("restore discovers the members, with the same TLS and user")
                 .doesNotContain("ETCDCTL_ENDPOINTS").contains("ETCDCTL_CACERT", "ETCDCTL_USER", "ETCD_OPS_PASSWORD_FILE");
+    }
+
+    /**
+     * health-checker's image has no cloud SDK: with a store, the health pod runs backup-job's image beside it
+     * ({@code list --max-age}); the health container gets no store access, the backup-age container no etcd access.
+     */
+    @Test
+    void theHealthPodChecksTheBackupAgeWithTheBackupImage() {
+        Rendered r = Helm.HELM3.render("tls-auth");
+        PodSpec pod = Rendered.pod(r.cronJob("health"));
+        assertThat(pod.getContainers()).extracting(Container::getName).containsExactly("health", "backup-age");
+        Container age = Rendered.container(r.cronJob("health"), "backup-age");
+        assertThat(age.getImage()).isEqualTo(Rendered.main(r.cronJob("backup")).getImage());
+        assertThat(age.getArgs()).containsExactly("list", "--format", "json");
+        assertThat(Rendered.env(age, "ETCD_OPS_BACKUP_MAX_AGE")).isEqualTo("25h");
+        assertThat(Rendered.env(age, "ETCD_OPS_STORE")).isEqualTo(Rendered.env(Rendered.main(r.cronJob("backup")), "ETCD_OPS_STORE"));
+        assertThat(Rendered.envNames(age)).noneMatch(n -> n.startsWith("ETCDCTL_")).doesNotContain("ETCD_OPS_PASSWORD_FILE");
+        assertThat(age.getVolumeMounts()).extracting(m -> m.getName()).doesNotContain("etcd-tls", "etcd-auth", "kube-api-access");
+        Container health = Rendered.main(r.cronJob("health"));
+        assertThat(Rendered.envNames(health)).doesNotContain("ETCD_OPS_STORE", "ETCD_OPS_BACKUP_MAX_AGE");
+        assertThat(health.getEnvFrom()).as("no store credentials in the health container").isNullOrEmpty();
+
+        Rendered files = Helm.HELM3.render(List.of(Project.valuesFile("file-store")), java.util.Map.of("health.enabled", "true"));
+        Container fileAge = Rendered.container(files.cronJob("health"), "backup-age");
+        assertThat(Rendered.env(fileAge, "ETCD_OPS_STORE")).startsWith("file://");
+        assertThat(fileAge.getVolumeMounts()).extracting(m -> m.getName()).contains("file-store");
+
+        assertThat(Rendered.pod(Helm.HELM3.render(List.of(Project.valuesFile("minimal")), java.util.Map.of("health.enabled", "true", "backup.enabled", "false", "restore.enabled", "false", "store.uri", "")).cronJob("health")).getContainers()).as("no store, no backup-age container")
+                .extracting(Container::getName).containsExactly("health");
     }
 
     @Test

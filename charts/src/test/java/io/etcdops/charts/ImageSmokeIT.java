@@ -115,6 +115,23 @@ class ImageSmokeIT {
             Helm.Result backup = run(mounts, "backup-job", "--endpoints", etcd.endpoints(), "--store", "file:///backups/store",
                     "--cluster-name", "smoke", "--spool-dir", "/tmp", "--output-dir", "/backups/out-backup");
             assertThat(backup.exitCode()).as(backup.output()).isZero();
+
+            // the backup age: health-checker's image reads the file:// store; a cloud store is refused (no cloud SDK in
+            // it) and checked by the backup-job image instead, as the chart's health pod does (container backup-age)
+            Helm.Result health = run(mounts, "health-checker", "--endpoints", etcd.endpoints(), "--store", "file:///backups/store",
+                    "--cluster-name", "smoke", "--format", "json");
+            assertThat(health.exitCode()).as(health.output()).isZero();
+            assertThat(health.stdout()).contains("\"status\":\"healthy\"").contains("\"committedSnapshots\":1");
+            Helm.Result cloud = run(mounts, "health-checker", "--endpoints", etcd.endpoints(), "--store", "s3://backups/smoke");
+            assertThat(cloud.exitCode()).as(cloud.output()).isEqualTo(2);
+            assertThat(cloud.output()).contains("check this store with: backup-job list --store s3://backups/smoke --max-age 25h");
+            Helm.Result fresh = run(mounts, "backup-job", "list", "--store", "file:///backups/store", "--cluster-name", "smoke",
+                    "--max-age", "1h");
+            assertThat(fresh.exitCode()).as(fresh.output()).isZero();
+            Helm.Result stale = run(mounts, "backup-job", "list", "--store", "file:///backups/store", "--cluster-name", "smoke",
+                    "--max-age", "1ms");
+            assertThat(stale.exitCode()).as(stale.output()).isEqualTo(1);
+            assertThat(stale.output()).contains("more than --max-age 1ms");
         }
         assertThat(Files.readString(shared.resolve("out-backup/status"))).isEqualTo("succeeded");
         assertThat(Long.parseLong(Files.readString(shared.resolve("out-backup/revision")))).isEqualTo(before.revision());

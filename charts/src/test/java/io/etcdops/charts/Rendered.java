@@ -68,6 +68,11 @@ record Rendered(List<HasMetadata> objects, String yaml) {
         return pod(c).getContainers().get(0);
     }
 
+    static Container container(CronJob c, String name) {
+        return pod(c).getContainers().stream().filter(k -> k.getName().equals(name)).findFirst()
+                .orElseThrow(() -> new AssertionError(c.getMetadata().getName() + " has no container " + name));
+    }
+
     static String env(Container c, String name) {
         return c.getEnv().stream().filter(e -> e.getName().equals(name)).map(e -> e.getValue()).findFirst().orElse(null);
     }

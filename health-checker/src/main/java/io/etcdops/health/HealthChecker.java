@@ -12,7 +12,8 @@ import io.etcdops.core.runtime.JobRunner;
 import io.etcdops.core.runtime.ReportingCommand;
 import io.etcdops.core.runtime.ToolVersion;
 import io.etcdops.core.snapshot.SnapshotNames;
-import io.etcdops.core.store.StoreCliOptions;
+import io.etcdops.core.store.StoreLocation;
+import io.etcdops.core.store.StoreOptions;
 import io.etcdops.health.action.DefragPolicy;
 import io.etcdops.health.action.NoClusterLock;
 import io.etcdops.health.kube.TargetStatefulSet;
@@ -94,8 +95,11 @@ public final class HealthChecker implements Callable<Integer>, ReportingCommand 
                     + "(--no-hashkv to skip; env ETCD_OPS_HASHKV; default ${DEFAULT-VALUE}).")
     boolean hashKv;
 
-    @Mixin
-    StoreCliOptions store;
+    @Option(names = "--store", paramLabel = "URI", defaultValue = "${env:ETCD_OPS_STORE}",
+            description = "A file:///path snapshot store (e.g. a mounted PVC): the age of its newest committed backup is "
+                    + "checked (env ETCD_OPS_STORE). This image carries no cloud SDK: for s3://, gs:// and azblob:// run "
+                    + "backup-job list --max-age, as the chart does beside this check.")
+    String store;
 
     @Option(names = "--cluster-name", paramLabel = "NAME", defaultValue = "${env:ETCD_OPS_CLUSTER_NAME:-etcd}",
             description = "Cluster name in the store layout, for the backup age (env ETCD_OPS_CLUSTER_NAME; default ${DEFAULT-VALUE}).")
@@ -214,11 +218,15 @@ public final class HealthChecker implements Callable<Integer>, ReportingCommand 
         DefragPolicy policy = new DefragPolicy(t, Durations.parse(defragTimeout, "--defrag-timeout"),
                 Durations.parse(defragTimeoutPerGib, "--defrag-timeout-per-gib"),
                 Durations.parse(memberReadyTimeout, "--member-ready-timeout"), Duration.ofMillis(250));
-        boolean withStore = store.store != null && !store.store.isBlank();
+        StoreLocation location = blank(store) == null ? null : StoreLocation.parse(store.strip());
+        if (location != null && !"file".equals(location.scheme())) {
+            throw JobException.usage("--store " + location.uri() + ": health-checker checks file:// stores only (its image carries "
+                    + "no cloud SDK); check this store with: backup-job list --store " + location.uri() + " --max-age " + backupMaxAge);
+        }
         return new HealthSettings(etcd.toConfig(), fmt, fail, t,
                 blank(quota) == null ? null : ByteSizes.parse(quota, "--quota-backend-bytes"),
                 m.equals("auto"), MetricsTargets.parse(metricsUrls), Durations.parse(metricsWindow, "--metrics-window"), hashKv,
-                withStore ? store.location() : null, withStore ? store.options() : null,
+                location, location == null ? null : StoreOptions.defaults(),
                 SnapshotNames.validateCluster(clusterName), defrag, recoverNospace, dryRun, policy, blank(pushgatewayUrl),
                 common.outputDir);
     }

@@ -1,5 +1,6 @@
 package io.etcdops.core.cli;
 
+import io.etcdops.core.etcd.Durations;
 import io.etcdops.core.runtime.CommonOptions;
 import io.etcdops.core.runtime.ExitCode;
 import io.etcdops.core.runtime.JobException;
@@ -14,6 +15,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,8 +25,11 @@ import java.util.concurrent.Callable;
 
 /** `list`: committed snapshots of a cluster, newest first, as a table or JSON. Shared by backup-job and restore-job. */
 @Command(name = "list", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "List committed snapshots (those with a manifest), newest first.",
-        footer = {"%nExit codes:", "  0  listed", "  1  store unreachable", "  2  usage error"})
+        description = {"List committed snapshots (those with a manifest), newest first.",
+                "With --max-age it is also a backup-age check for any store: the chart runs it beside health-checker, whose image "
+                        + "carries no cloud SDK."},
+        footer = {"%nExit codes:", "  0  listed (and, with --max-age, the newest is young enough)",
+                "  1  store unreachable; with --max-age: no committed snapshot, or the newest is older", "  2  usage error"})
 public final class ListSnapshotsCommand implements Callable<Integer> {
 
     @Mixin
@@ -35,15 +41,39 @@ public final class ListSnapshotsCommand implements Callable<Integer> {
     @Option(names = "--format", paramLabel = "table|json", defaultValue = "table", description = "Output format (default ${DEFAULT-VALUE}).")
     String format;
 
+    @Option(names = "--max-age", paramLabel = "DURATION", defaultValue = "${env:ETCD_OPS_BACKUP_MAX_AGE}",
+            description = "After listing, exit 1 when the newest committed snapshot is older than this (e.g. 25h), or there is "
+                    + "none (env ETCD_OPS_BACKUP_MAX_AGE).")
+    String maxAge;
+
     @Mixin
     CommonOptions common;
 
     @Override
     public Integer call() throws Exception {
-        return print(store, cluster.get(), format, common.out());
+        Duration limit = maxAge == null || maxAge.isBlank() ? null : Durations.parse(maxAge, "--max-age");
+        List<SnapshotCatalog.Entry> entries = print(store, cluster.get(), format, common.out());
+        if (limit != null) {
+            requireYoungerThan(entries, limit, "--max-age " + maxAge.trim(), Clock.systemUTC());
+        }
+        return ExitCode.OK.code();
     }
 
-    public static int print(StoreCliOptions storeOptions, String cluster, String format, PrintStream out) throws Exception {
+    /** The backup-age check: fails (exit 1) with one line when there is no committed snapshot or the newest is too old. */
+    static void requireYoungerThan(List<SnapshotCatalog.Entry> newestFirst, Duration limit, String max, Clock clock) {
+        if (newestFirst.isEmpty()) {
+            throw JobException.failed("no committed snapshot in the store (" + max + ")");
+        }
+        SnapshotCatalog.Entry newest = newestFirst.get(0);
+        Duration age = Duration.between(newest.time(), clock.instant());
+        if (age.compareTo(limit) > 0) {
+            throw JobException.failed("the newest committed snapshot " + newest.name() + " is " + Durations.format(age)
+                    + " old, more than " + max);
+        }
+    }
+
+    /** Prints the committed snapshots of {@code cluster}, newest first, and returns them. */
+    public static List<SnapshotCatalog.Entry> print(StoreCliOptions storeOptions, String cluster, String format, PrintStream out) throws Exception {
         if (!"table".equals(format) && !"json".equals(format)) {
             throw JobException.usage("--format must be table or json");
         }
@@ -74,7 +104,7 @@ public final class ListSnapshotsCommand implements Callable<Integer> {
                 out.println("(no committed snapshots of cluster '" + cluster + "')");
             }
         }
-        return ExitCode.OK.code();
+        return entries;
     }
 
     static String human(long bytes) {
