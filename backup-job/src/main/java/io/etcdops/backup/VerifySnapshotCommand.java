@@ -52,7 +52,7 @@ public final class VerifySnapshotCommand extends JobCommand {
         EncryptionKey key = encryption.key();
         Path dir = spoolDir == null ? Path.of(System.getProperty("java.io.tmpdir")) : spoolDir;
         try (SnapshotStore s = store.open()) {
-            s.checkAccess();
+            s.checkReadAccess();
             SnapshotCatalog.Entry e = new SnapshotCatalog(s, cluster.get()).find(snapshot);
             Path out = dir.resolve("etcd-ops-verify-" + e.name() + ".db");
             try {

@@ -156,9 +156,10 @@ class ChartRbacIT {
             assertThat(second.exitCode()).as(second + "\n" + sim.describePods("etcd")).isZero();
             assertThat(second.reportLine()).contains("\"decision\":\"replace\"", "\"outcome\":\"replaced\"", "\"rejoin\":\"seed\"");
             frozen.assertReplaced();
-            // and once the members are healthy again, with thresholds that make the fresh dbs count as fragmented: its
-            // scheduled defrag has work and runs under the cluster Lease (the run is still critical: the local store
-            // holds no backup)
+            // and once the members are healthy again, with free pages in every db and thresholds that make them count
+            // as fragmented: its scheduled defrag has work and runs under the cluster Lease (the run is still critical:
+            // the local store holds no backup)
+            frozen.fragmentTheDbs();
             Map<String, String> fragmented = new LinkedHashMap<>(localStore);
             fragmented.put("ETCD_OPS_FRAGMENTATION_RATIO", "0.99");
             fragmented.put("ETCD_OPS_FRAGMENTATION_MIN_SIZE", "4KiB");

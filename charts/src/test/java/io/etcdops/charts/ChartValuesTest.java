@@ -170,6 +170,23 @@ class ChartValuesTest {
                 .extracting(Container::getName).containsExactly("health");
     }
 
+    /** Only the writers (backup, upgrade's pre-upgrade backup) mount a file:// store read-write; the readers' check only reads. */
+    @Test
+    void fileStoreReadersMountItReadOnly() {
+        Rendered r = Helm.HELM3.render(List.of(Project.valuesFile("file-store")),
+                java.util.Map.of("health.enabled", "true", "drill.enabled", "true", "upgrade.enabled", "true",
+                        "drill.etcdImage.repository", "quay.io/coreos/etcd", "drill.etcdImage.tag", "v3.5.21"));
+        java.util.Map<String, Boolean> readOnly = new java.util.TreeMap<>();
+        for (String job : List.of("backup", "restore", "drill", "health", "upgrade")) {
+            for (Container k : Rendered.pod(r.cronJob(job)).getContainers()) {
+                k.getVolumeMounts().stream().filter(m -> m.getName().equals("file-store"))
+                        .forEach(m -> readOnly.put(job + "/" + k.getName(), Boolean.TRUE.equals(m.getReadOnly())));
+            }
+        }
+        assertThat(readOnly).containsExactlyInAnyOrderEntriesOf(java.util.Map.of("backup/backup", false, "upgrade/upgrade", false,
+                "restore/restore", true, "drill/drill", true, "health/backup-age", true));
+    }
+
     @Test
     void everythingOn() {
         Rendered r = Helm.HELM3.render("everything-on");

@@ -68,7 +68,7 @@ public class SnapshotSourceOptions {
         String clusterName = cluster.get();
         EncryptionKey key = encryption.key();
         try (SnapshotStore s = store.open()) {
-            s.checkAccess();
+            s.checkReadAccess();
             SnapshotCatalog catalog = new SnapshotCatalog(s, clusterName);
             SnapshotCatalog.Entry e = before != null && !before.isBlank() ? catalog.latestBefore(parseTime(before)) : catalog.find(snapshot);
             SnapshotFetcher.Fetched f = SnapshotFetcher.fetch(s, e, key, out);

@@ -79,7 +79,7 @@ public final class ListSnapshotsCommand implements Callable<Integer> {
         }
         List<SnapshotCatalog.Entry> entries;
         try (SnapshotStore s = storeOptions.open()) {
-            s.checkAccess();
+            s.checkReadAccess();
             entries = new SnapshotCatalog(s, cluster).list();
         } catch (StoreAccessException e) {
             throw JobException.failed(e.getMessage(), e);

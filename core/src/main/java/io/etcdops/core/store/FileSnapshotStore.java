@@ -140,6 +140,16 @@ public final class FileSnapshotStore implements SnapshotStore {
         }
     }
 
+    @Override
+    public void checkReadAccess() throws IOException {
+        if (!Files.isDirectory(root)) {
+            throw new StoreAccessException("the backup folder " + root + " does not exist");
+        }
+        if (!Files.isReadable(root) || !Files.isExecutable(root)) {
+            throw new StoreAccessException("the backup folder " + root + " is not readable");
+        }
+    }
+
     /** Walks regular files under the prefix's deepest folder, handing (relative key, attributes) to the visitor. */
     private void walk(String keyPrefix, BiConsumer<String, BasicFileAttributes> visitor) throws IOException {
         if (!Files.isDirectory(root)) {

@@ -49,8 +49,19 @@ public interface SnapshotStore extends AutoCloseable {
     /** Discards one incomplete upload found by {@link #listIncomplete(String)}. */
     void discard(IncompleteUpload upload) throws IOException;
 
-    /** Checks that the bucket / container / folder exists and is reachable with the configured credentials. */
+    /**
+     * Checks that the bucket / container / folder exists and is reachable with the configured credentials, for a job
+     * that writes (a file:// folder is created if missing and must be writable).
+     */
     void checkAccess() throws IOException;
+
+    /**
+     * The same check for a job that only reads (list, verify, fetch, restore): it never writes, so a read-only mount or
+     * read-only credentials pass. The cloud stores' checks already only read.
+     */
+    default void checkReadAccess() throws IOException {
+        checkAccess();
+    }
 
     @Override
     default void close() throws IOException {

@@ -213,6 +213,19 @@ class FileSnapshotStoreTest {
             assertThatThrownBy(store::checkAccess).isInstanceOf(StoreAccessException.class)
                     .hasMessageContaining("not writable").hasMessageContaining(mountPoint.toString());
         }
+
+        /** Readers (list, verify, fetch, restore) pass on a read-only mount, as the chart mounts the store for them. */
+        @Test
+        void aReadOnlyFolderPassesTheReadCheckAndStaysReadable() throws Exception {
+            mount("size=1m");
+            put(store(mountPoint), "etcd/snap.db", "snapshot");
+            assertThat(run("mount", "-o", "remount,ro", mountPoint.toString())).as("remount read-only").isTrue();
+            FileSnapshotStore store = store(mountPoint);
+            store.checkReadAccess();
+            assertThat(read(store, "etcd/snap.db")).isEqualTo("snapshot");
+            assertThatThrownBy(() -> store(mountPoint.resolve("missing")).checkReadAccess()).isInstanceOf(StoreAccessException.class)
+                    .hasMessageContaining("does not exist");
+        }
     }
 
     private static boolean run(String... command) throws Exception {
