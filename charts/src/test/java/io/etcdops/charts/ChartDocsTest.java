@@ -110,7 +110,9 @@ class ChartDocsTest {
                         + "      | kubectl -n etcd create -f -",
                 "| kubectl set env --local -f - ETCD_OPS_MEMBER=<pod name> -o yaml",
                 "kubectl -n etcd describe statefulset etcd");
-        assertThat(notes).doesNotContain("NOT YET");
+        assertThat(notes).doesNotContain("NOT YET").contains("Its backup-age container (backup-job list --max-age 25h) fails the Job",
+                "kubectl -n etcd logs job/<health job> -c backup-age      (runbook: docs/runbooks/backups-stopped.md)");
+        assertThat(Project.root().resolve("docs/runbooks/backups-stopped.md")).as("the runbook NOTES names").exists();
         String fetch = Helm.HELM4.notes(List.of(Project.valuesFile("file-store")), Map.of());
         assertThat(fetch).contains("runs `restore-job fetch`", "PVC etcd-restore at /etcd-ops/restore/snapshot.db",
                 "docs/runbooks/restore-after-quorum-loss.md");
