@@ -21,4 +21,11 @@ echo "==> test summary (Surefire/Failsafe)"
 for f in */target/surefire-reports/*.txt */target/failsafe-reports/*.txt; do
   [ -f "$f" ] && grep -h "Tests run" "$f" | sed "s|^|$(dirname "$(dirname "$f")")/$(basename "$(dirname "$f")"): |"
 done 2>/dev/null | sort | uniq || true
+# the failing tests' own words (CI keeps only the tail of this output): the first lines of each failing report
+for f in */target/surefire-reports/*.txt */target/failsafe-reports/*.txt; do
+  if [ -f "$f" ] && grep -q "FAILURE!" "$f"; then
+    echo "==> $f"
+    grep -v "^\s*at " "$f" | head -25 | cut -c1-300
+  fi
+done 2>/dev/null || true
 exit $status
