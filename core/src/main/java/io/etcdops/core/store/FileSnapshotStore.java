@@ -140,21 +140,24 @@ public final class FileSnapshotStore implements SnapshotStore {
         }
     }
 
+    /** Proves the folder is there and listable, writing nothing (readers may have a read-only mount). */
     @Override
     public void checkReadAccess() throws IOException {
-        if (!Files.isDirectory(root)) {
-            throw new StoreAccessException("the backup folder " + root + " does not exist");
-        }
+        requireFolder();
         if (!Files.isReadable(root) || !Files.isExecutable(root)) {
             throw new StoreAccessException("the backup folder " + root + " is not readable");
         }
     }
 
-    /** Walks regular files under the prefix's deepest folder, handing (relative key, attributes) to the visitor. */
-    private void walk(String keyPrefix, BiConsumer<String, BasicFileAttributes> visitor) throws IOException {
+    private void requireFolder() throws StoreAccessException {
         if (!Files.isDirectory(root)) {
             throw new StoreAccessException("the backup folder " + root + " does not exist");
         }
+    }
+
+    /** Walks regular files under the prefix's deepest folder, handing (relative key, attributes) to the visitor. */
+    private void walk(String keyPrefix, BiConsumer<String, BasicFileAttributes> visitor) throws IOException {
+        requireFolder();
         String folder = folderOf(keyPrefix);
         Path start = folder.isEmpty() ? root : root.resolve(folder);
         if (!Files.isDirectory(start)) {
