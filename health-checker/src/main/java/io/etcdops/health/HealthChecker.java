@@ -13,7 +13,6 @@ import io.etcdops.core.runtime.ReportingCommand;
 import io.etcdops.core.runtime.ToolVersion;
 import io.etcdops.core.snapshot.SnapshotNames;
 import io.etcdops.core.store.StoreLocation;
-import io.etcdops.core.store.StoreOptions;
 import io.etcdops.health.action.DefragPolicy;
 import io.etcdops.health.action.NoClusterLock;
 import io.etcdops.health.kube.TargetStatefulSet;
@@ -226,7 +225,7 @@ public final class HealthChecker implements Callable<Integer>, ReportingCommand 
         return new HealthSettings(etcd.toConfig(), fmt, fail, t,
                 blank(quota) == null ? null : ByteSizes.parse(quota, "--quota-backend-bytes"),
                 m.equals("auto"), MetricsTargets.parse(metricsUrls), Durations.parse(metricsWindow, "--metrics-window"), hashKv,
-                location, location == null ? null : StoreOptions.defaults(),
+                location,
                 SnapshotNames.validateCluster(clusterName), defrag, recoverNospace, dryRun, policy, blank(pushgatewayUrl),
                 common.outputDir);
     }

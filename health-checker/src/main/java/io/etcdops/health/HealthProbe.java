@@ -4,6 +4,7 @@ import io.etcdops.core.etcd.EtcdSession;
 import io.etcdops.core.etcd.MemberStatus;
 import io.etcdops.core.store.SnapshotStore;
 import io.etcdops.core.store.SnapshotStores;
+import io.etcdops.core.store.StoreOptions;
 import io.etcdops.health.backup.BackupAge;
 import io.etcdops.health.backup.BackupAgeCheck;
 import io.etcdops.health.hashkv.HashKvCollector;
@@ -93,7 +94,7 @@ public final class HealthProbe {
         // opened here, not in the future: a malformed --store is a usage error (exit 2), not a finding
         SnapshotStore store;
         try {
-            store = SnapshotStores.open(settings.store(), settings.storeOptions());
+            store = SnapshotStores.open(settings.store(), StoreOptions.defaults());
         } catch (java.io.IOException e) {
             return CompletableFuture.completedFuture(failed(e));
         }

@@ -2,7 +2,6 @@ package io.etcdops.health;
 
 import io.etcdops.core.etcd.EtcdConnectionConfig;
 import io.etcdops.core.store.StoreLocation;
-import io.etcdops.core.store.StoreOptions;
 import io.etcdops.health.action.DefragPolicy;
 
 import java.nio.file.Path;
@@ -12,7 +11,7 @@ import java.util.List;
 /**
  * One run's resolved configuration, built from flags and environment by {@link HealthChecker}.
  *
- * @param store          null without --store (then the backup age is not checked)
+ * @param store          a file:// store, or null without --store (then the backup age is not checked)
  * @param quotaBytes     --quota-backend-bytes, or null: then from /metrics, else etcd's default 2 GiB
  * @param metricsUrls    explicit --metrics-urls entries, empty for client URL + /metrics
  */
@@ -27,7 +26,6 @@ public record HealthSettings(
         Duration metricsWindow,
         boolean hashKv,
         StoreLocation store,
-        StoreOptions storeOptions,
         String clusterName,
         boolean defrag,
         boolean recoverNospace,
@@ -47,6 +45,6 @@ public record HealthSettings(
     /** The same settings with another connection (a StatefulSet target's per-pod client URLs). */
     public HealthSettings withConnection(EtcdConnectionConfig other) {
         return new HealthSettings(other, format, failOn, thresholds, quotaBytes, metrics, metricsUrls, metricsWindow, hashKv, store,
-                storeOptions, clusterName, defrag, recoverNospace, dryRun, defragPolicy, pushgatewayUrl, outputDir);
+                clusterName, defrag, recoverNospace, dryRun, defragPolicy, pushgatewayUrl, outputDir);
     }
 }
