@@ -4,6 +4,7 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.options.GetOption;
 import io.etcdops.testkit.etcd.EtcdBinaries;
+import io.etcdops.testkit.etcd.FreePages;
 import io.etcdops.testkit.kube.EtcdStatefulSets;
 import io.etcdops.testkit.kube.KubeSimulation;
 
@@ -102,21 +103,10 @@ final class FrozenMemberScenario implements AutoCloseable {
         assertThat(sim.client().pods().withName("etcd-1-seed").get()).as("the seed pod is gone").isNull();
     }
 
-    /**
-     * Leaves free pages in every member's db (about 1 MiB written, deleted and compacted away), so that a defrag has
-     * work whatever the fresh dbs looked like: a member restored from a snapshot can start with no free page at all.
-     */
+    /** Free pages in every member's db (see {@link FreePages#leave}), so that a defrag has work. */
     void fragmentTheDbs() throws Exception {
         try (Client c = Client.builder().endpoints(healthy).build()) {
-            String value = "x".repeat(8 * 1024);
-            long rev = 0;
-            for (int i = 0; i < 128; i++) {
-                rev = c.getKVClient().put(bytes("/fragment/" + i), bytes(value)).get(10, TimeUnit.SECONDS).getHeader().getRevision();
-            }
-            rev = c.getKVClient().delete(bytes("/fragment/"), io.etcd.jetcd.options.DeleteOption.builder().isPrefix(true).build())
-                    .get(10, TimeUnit.SECONDS).getHeader().getRevision();
-            c.getKVClient().compact(rev, io.etcd.jetcd.options.CompactOption.builder().withCompactPhysical(true).build())
-                    .get(60, TimeUnit.SECONDS);
+            FreePages.leave(c);
         }
     }
 

@@ -5,6 +5,7 @@ import io.etcd.jetcd.cluster.Member;
 import io.etcdops.core.kube.ClusterLease;
 import io.etcdops.health.kube.HealthEvents;
 import io.etcdops.testkit.etcd.EtcdBinaries;
+import io.etcdops.testkit.etcd.FreePages;
 import io.etcdops.testkit.kube.EtcdStatefulSets;
 import io.etcdops.testkit.kube.KubeSimulation;
 import io.fabric8.kubernetes.api.model.Event;
@@ -60,24 +61,13 @@ class HealthStatefulSetIT {
         return HealthCheckerHarness.run(new HealthChecker(sim.client(), sim::resolve), args);
     }
 
-    /** ~1 MiB written, deleted and compacted away: free pages on every member, whatever the fresh dbs looked like. */
+    /** Free pages on every member (see {@link FreePages#leave}), whatever the fresh dbs looked like. */
     private void leaveFreePages() {
         try (Client c = etcdClient()) {
-            String value = "x".repeat(8 * 1024);
-            for (int i = 0; i < 128; i++) {
-                c.getKVClient().put(bytes("/fragment/" + i), bytes(value)).get(10, TimeUnit.SECONDS);
-            }
-            long rev = c.getKVClient().delete(bytes("/fragment/"), io.etcd.jetcd.options.DeleteOption.builder().isPrefix(true).build())
-                    .get(10, TimeUnit.SECONDS).getHeader().getRevision();
-            c.getKVClient().compact(rev, io.etcd.jetcd.options.CompactOption.builder().withCompactPhysical(true).build())
-                    .get(60, TimeUnit.SECONDS);
+            FreePages.leave(c);
         } catch (Exception e) {
             throw new AssertionError("could not leave free pages in the dbs", e);
         }
-    }
-
-    private static io.etcd.jetcd.ByteSequence bytes(String s) {
-        return io.etcd.jetcd.ByteSequence.from(s, java.nio.charset.StandardCharsets.UTF_8);
     }
 
     private Client etcdClient() {
