@@ -60,8 +60,8 @@ public final class BackupJob extends JobCommand {
     String verify;
 
     @Option(names = "--spool-dir", paramLabel = "DIR", defaultValue = "${env:ETCD_OPS_SPOOL_DIR}",
-            description = "Where --verify full keeps the snapshot copy it reads (needs room for the db; default the "
-                    + "system temp dir) (env ETCD_OPS_SPOOL_DIR).")
+            description = "Where --verify full keeps the snapshot copy it reads (needs room for the db) and the S3 parts / "
+                    + "Azure blocks in flight wait (part size x (parallelism + 1)); default the system temp dir (env ETCD_OPS_SPOOL_DIR).")
     Path spoolDir;
 
     @Option(names = "--stream-idle-timeout", paramLabel = "DURATION", defaultValue = "${env:ETCD_OPS_STREAM_IDLE_TIMEOUT:-60s}",

@@ -76,7 +76,8 @@ public final class SnapshotBackup {
 
     private SnapshotStore openStore() {
         try {
-            SnapshotStore store = SnapshotStores.open(settings.store(), settings.storeOptions());
+            // the parts in flight wait in the spool directory, not on the heap: memory independent of part size
+            SnapshotStore store = SnapshotStores.open(settings.store(), settings.storeOptions().withPartBufferDir(settings.spoolDir()));
             try {
                 store.checkAccess();
             } catch (StoreAccessException e) {

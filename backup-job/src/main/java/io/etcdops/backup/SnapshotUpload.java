@@ -141,7 +141,7 @@ final class SnapshotUpload {
         try {
             Files.createDirectories(spool.getParent());
             return new SpoolStream(new BufferedOutputStream(Files.newOutputStream(spool, StandardOpenOption.CREATE_NEW,
-                    StandardOpenOption.WRITE), 1 << 20));
+                    StandardOpenOption.WRITE), 1 << 18));
         } catch (IOException e) {
             throw new SpoolWriteException(e);
         }

@@ -14,6 +14,7 @@ import io.etcdops.testkit.etcd.RestoredMember;
 import io.etcdops.testkit.jobs.JobProcess;
 import io.etcdops.testkit.objectstore.AzuriteServer;
 import io.etcdops.testkit.objectstore.S3ProxyServer;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -168,6 +169,35 @@ class BackupCloudStoresIT {
                 // (cleaned once older than a day) and is not restorable.
                 assertThat(new SnapshotCatalog(store, "etcd").list()).isEmpty();
             }
+        }
+    }
+
+    @Order(5)
+    @Test
+    void s3PartsInFlightWaitInTheSpoolDirectorySoATinyOneFailsTheBackupWithExit1(@TempDir Path tmp) throws Exception {
+        Path tiny = Files.createDirectories(tmp.resolve("tiny"));
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", tiny.toString()).start();
+        Assumptions.assumeTrue(mount.waitFor() == 0, "needs root to mount a 1 MiB tmpfs as a full spool disk");
+        S3ProxyServer s3 = S3ProxyServer.shared();
+        String bucket = "tiny-" + UUID.randomUUID().toString().substring(0, 8);
+        s3.createBucket(bucket);
+        try (EtcdCluster cluster = EtcdCluster.start(EtcdBinaries.V3_5, 1)) {
+            cluster.fill(12L * 1024 * 1024, 32 * 1024);
+            // --verify trailer: no db copy is spooled, so only the 5 MiB part files can fill the 1 MiB disk
+            JobProcess.Result r = s3Job(cluster.endpoints()).run("--store", "s3://" + bucket + "/etcd",
+                    "--compression", "none", "--verify", "trailer", "--spool-dir", tiny.toString());
+            assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
+            assertThat(BackupFaultsIT.errorLine(r)).contains("writing an upload part in " + tiny)
+                    .contains("is the disk full?").contains("the partial upload was aborted");
+            try (SnapshotStore store = SnapshotStores.open("s3://" + bucket + "/etcd", s3Options())) {
+                assertThat(store.list("")).as("no object, no manifest").isEmpty();
+                assertThat(store.listIncomplete("")).as("the multipart upload was aborted").isEmpty();
+            }
+            try (var left = Files.list(tiny)) {
+                assertThat(left).as("no part file left in the spool directory").isEmpty();
+            }
+        } finally {
+            new ProcessBuilder("umount", tiny.toString()).start().waitFor();
         }
     }
 

@@ -55,7 +55,7 @@ public final class AzureBlobSnapshotStore implements SnapshotStore {
     @Override
     public Upload begin(String key) {
         return new AzureBlockUpload(blob(key).getBlockBlobClient(), where, location.bucket(), key,
-                options.partSizeBytes(), options.parallelism());
+                options.partSizeBytes(), options.parallelism(), options.partBufferDir());
     }
 
     /** The stream is pinned to the blob's ETag at open, so an overwrite while reading fails instead of mixing. */

@@ -3,8 +3,9 @@ package io.etcdops.storage;
 import com.azure.storage.blob.specialized.BlockBlobClient;
 import io.etcdops.core.store.Upload;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -35,12 +36,13 @@ final class AzureBlockUpload implements Upload, ParallelPartStream.PartSink {
     private volatile boolean committed;
     private volatile boolean aborted;
 
-    AzureBlockUpload(BlockBlobClient blob, String where, String container, String key, int blockSize, int parallelism) {
+    AzureBlockUpload(BlockBlobClient blob, String where, String container, String key, int blockSize, int parallelism,
+                     Path partBufferDir) {
         this.blob = blob;
         this.where = where;
         this.container = container;
         this.key = key;
-        this.stream = new ParallelPartStream(this, blockSize, parallelism, "azure-upload");
+        this.stream = new ParallelPartStream(this, blockSize, parallelism, "azure-upload", partBufferDir);
         byte[] nonce = new byte[8];
         RANDOM.nextBytes(nonce);
         this.blockIdNonce = HexFormat.of().formatHex(nonce);
@@ -65,10 +67,13 @@ final class AzureBlockUpload implements Upload, ParallelPartStream.PartSink {
                 }
                 blob.commitBlockList(ids, true);
             } else {
-                int length = finished.singleLength();
-                blob.upload(new ByteArrayInputStream(finished.singleData(), 0, length), length, true);
+                PartBuffer single = finished.single();
+                try (InputStream in = single.newStream()) {
+                    blob.upload(in, single.length(), true);
+                }
             }
             committed = true;
+            stream.release();
         } catch (IOException e) {
             abort();
             throw e;
@@ -85,6 +90,7 @@ final class AzureBlockUpload implements Upload, ParallelPartStream.PartSink {
         }
         aborted = true;
         stream.abort();
+        stream.release();
     }
 
     @Override
@@ -100,9 +106,9 @@ final class AzureBlockUpload implements Upload, ParallelPartStream.PartSink {
     }
 
     @Override
-    public void uploadPart(int partNumber, byte[] data, int length) throws IOException {
-        try {
-            blob.stageBlock(blockId(partNumber), new ByteArrayInputStream(data, 0, length), length);
+    public void uploadPart(int partNumber, PartBuffer part) throws IOException {
+        try (InputStream in = part.newStream()) {
+            blob.stageBlock(blockId(partNumber), in, part.length());
         } catch (RuntimeException e) {
             throw AzureClients.map(e, where, container, "upload of block " + partNumber + " of '" + key + "'");
         }

@@ -3,10 +3,12 @@ package io.etcdops.storage;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -20,14 +22,15 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * Cuts what is written into parts of a fixed size and uploads full parts on a small thread pool, at most
  * {@code parallelism} at a time. There are never more than {@code parallelism + 1} part buffers: when all are busy
- * the writer blocks until a part finishes, so memory stays at about {@code partSize * (parallelism + 1)} however
- * fast the writer is (this is the backpressure the snapshot stream relies on).
+ * the writer blocks until a part finishes, so the parts in flight stay at about {@code partSize * (parallelism + 1)}
+ * however fast the writer is (this is the backpressure the snapshot stream relies on). The buffers are files of a
+ * spool directory when one is given (backups: the heap then holds none of them), else byte arrays.
  *
  * <p>A part is sent only once a byte beyond it arrives, so an object of at most one part is never split: {@link
  * #finish()} hands it back for a single-request upload (S3 PutObject, Azure Put Blob).
  *
  * <p>Closing the stream does nothing: the owning {@link io.etcdops.core.store.Upload} decides between commit
- * ({@link #finish()}) and abort ({@link #abort()}).
+ * ({@link #finish()}) and abort ({@link #abort()}), and calls {@link #release()} when it is done with the parts.
  */
 final class ParallelPartStream extends OutputStream {
 
@@ -36,12 +39,15 @@ final class ParallelPartStream extends OutputStream {
         /** Called once, on the writer's thread, before the first part is sent (e.g. S3 CreateMultipartUpload). */
         void startParts() throws IOException;
 
-        /** Uploads one part on a pool thread; {@code partNumber} starts at 1. Must not keep {@code data}. */
-        void uploadPart(int partNumber, byte[] data, int length) throws IOException;
+        /** Uploads one part on a pool thread; {@code partNumber} starts at 1. Must not keep {@code part}. */
+        void uploadPart(int partNumber, PartBuffer part) throws IOException;
     }
 
-    /** What {@link #finish()} leaves: either a single small object to put, or the number of parts uploaded. */
-    record Finished(byte[] singleData, int singleLength, int parts) {
+    /**
+     * What {@link #finish()} leaves: either a single small object to put ({@code single}, valid until {@link
+     * #release()}), or the number of parts uploaded.
+     */
+    record Finished(PartBuffer single, int parts) {
         boolean multipart() {
             return parts > 0;
         }
@@ -54,18 +60,20 @@ final class ParallelPartStream extends OutputStream {
     private final int partSize;
     private final int parallelism;
     private final String threadName;
-    private final BlockingQueue<byte[]> freeBuffers;
+    private final Path bufferDir;
+    private final BlockingQueue<PartBuffer> freeBuffers;
+    private final List<PartBuffer> allBuffers = new CopyOnWriteArrayList<>();
     private final List<Future<?>> sent = new ArrayList<>();
     private final AtomicReference<IOException> failure = new AtomicReference<>();
     private volatile ExecutorService pool;
     private volatile boolean aborted;
     private boolean finished;
-    private int allocatedBuffers;
-    private byte[] current;
+    private PartBuffer current;
     private int filled;
     private int partCount;
 
-    ParallelPartStream(PartSink sink, int partSize, int parallelism, String threadName) {
+    /** {@code bufferDir}: where part files go; null keeps the parts on the heap. */
+    ParallelPartStream(PartSink sink, int partSize, int parallelism, String threadName, Path bufferDir) {
         if (partSize < 1 || parallelism < 1) {
             throw new IllegalArgumentException("partSize and parallelism must be positive");
         }
@@ -73,6 +81,7 @@ final class ParallelPartStream extends OutputStream {
         this.partSize = partSize;
         this.parallelism = parallelism;
         this.threadName = threadName;
+        this.bufferDir = bufferDir;
         this.freeBuffers = new ArrayBlockingQueue<>(parallelism + 1);
     }
 
@@ -96,7 +105,7 @@ final class ParallelPartStream extends OutputStream {
                 continue;
             }
             int n = Math.min(remaining, partSize - filled);
-            System.arraycopy(b, offset, current, filled, n);
+            current.write(b, offset, n);
             filled += n;
             offset += n;
             remaining -= n;
@@ -116,8 +125,7 @@ final class ParallelPartStream extends OutputStream {
         ensureWritable();
         finished = true;
         if (partCount == 0) {
-            byte[] data = current == null ? new byte[0] : current;
-            return new Finished(data, current == null ? 0 : filled, 0);
+            return new Finished(current == null ? PartBuffer.create(null, 0) : current, 0);
         }
         if (filled > 0) {
             sendCurrent();
@@ -126,7 +134,14 @@ final class ParallelPartStream extends OutputStream {
             awaitPart(part);
         }
         shutdownPool();
-        return new Finished(null, 0, partCount);
+        return new Finished(null, partCount);
+    }
+
+    /** Frees the part buffers (deletes their files); call once the upload is committed or aborted. */
+    void release() {
+        for (PartBuffer b : allBuffers) {
+            b.close();
+        }
     }
 
     /** Stops sending, interrupts parts in flight and waits (bounded) for them, so an abort that follows is final. */
@@ -153,12 +168,11 @@ final class ParallelPartStream extends OutputStream {
         }
         ExecutorService p = pool;
         int partNumber = ++partCount;
-        byte[] data = current;
-        int length = filled;
+        PartBuffer part = current;
         current = null;
         filled = 0;
         try {
-            sent.add(p.submit(() -> uploadOnPool(partNumber, data, length)));
+            sent.add(p.submit(() -> uploadOnPool(partNumber, part)));
         } catch (RejectedExecutionException e) {
             throw new IOException("upload was aborted", e);
         }
@@ -167,29 +181,31 @@ final class ParallelPartStream extends OutputStream {
     }
 
     /** Runs on a pool thread: after the first failure the remaining parts are skipped, not sent. */
-    private void uploadOnPool(int partNumber, byte[] data, int length) {
+    private void uploadOnPool(int partNumber, PartBuffer part) {
         try {
             if (failure.get() == null && !aborted) {
-                sink.uploadPart(partNumber, data, length);
+                sink.uploadPart(partNumber, part);
             }
         } catch (IOException e) {
             failure.compareAndSet(null, e);
         } catch (RuntimeException e) {
             failure.compareAndSet(null, new IOException("part " + partNumber + " failed: " + e.getMessage(), e));
         } finally {
-            freeBuffers.offer(data);
+            part.clear();
+            freeBuffers.offer(part);
         }
     }
 
     /** A recycled buffer, a new one while fewer than parallelism + 1 exist, or else wait for a part to finish. */
-    private byte[] takeBuffer() throws IOException {
-        byte[] buffer = freeBuffers.poll();
+    private PartBuffer takeBuffer() throws IOException {
+        PartBuffer buffer = freeBuffers.poll();
         if (buffer != null) {
             return buffer;
         }
-        if (allocatedBuffers < parallelism + 1) {
-            allocatedBuffers++;
-            return new byte[partSize];
+        if (allBuffers.size() < parallelism + 1) {
+            PartBuffer created = PartBuffer.create(bufferDir, partSize);
+            allBuffers.add(created);
+            return created;
         }
         try {
             while (true) {

@@ -59,7 +59,7 @@ public final class S3SnapshotStore implements SnapshotStore {
 
     @Override
     public Upload begin(String key) {
-        return new S3Upload(s3, bucket(), location.objectName(key), sse, options.partSizeBytes(), options.parallelism());
+        return new S3Upload(s3, bucket(), location.objectName(key), sse, options.partSizeBytes(), options.parallelism(), options.partBufferDir());
     }
 
     @Override

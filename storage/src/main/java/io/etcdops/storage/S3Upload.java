@@ -12,9 +12,10 @@ import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -54,12 +55,12 @@ final class S3Upload implements Upload, ParallelPartStream.PartSink {
         }
     }
 
-    S3Upload(S3Client s3, String bucket, String objectName, S3Sse sse, int partSize, int parallelism) {
+    S3Upload(S3Client s3, String bucket, String objectName, S3Sse sse, int partSize, int parallelism, Path partBufferDir) {
         this.s3 = s3;
         this.bucket = bucket;
         this.objectName = objectName;
         this.sse = sse;
-        this.stream = new ParallelPartStream(this, partSize, parallelism, "s3-upload");
+        this.stream = new ParallelPartStream(this, partSize, parallelism, "s3-upload", partBufferDir);
     }
 
     @Override
@@ -77,9 +78,10 @@ final class S3Upload implements Upload, ParallelPartStream.PartSink {
             if (finished.multipart()) {
                 complete(finished.parts());
             } else {
-                putSingle(finished.singleData(), finished.singleLength());
+                putSingle(finished.single());
             }
             committed = true;
+            stream.release();
         } catch (SdkException e) {
             abort();
             throw S3Errors.map(e, bucket, "upload of '" + objectName + "'");
@@ -96,6 +98,7 @@ final class S3Upload implements Upload, ParallelPartStream.PartSink {
         }
         aborted = true;
         stream.abort();
+        stream.release();
         String id = uploadId;
         if (id == null) {
             return;
@@ -128,10 +131,10 @@ final class S3Upload implements Upload, ParallelPartStream.PartSink {
     }
 
     @Override
-    public void uploadPart(int partNumber, byte[] data, int length) throws IOException {
+    public void uploadPart(int partNumber, PartBuffer part) throws IOException {
         try {
             String etag = s3.uploadPart(b -> b.bucket(bucket).key(objectName).uploadId(uploadId)
-                    .partNumber(partNumber).contentLength((long) length), body(data, length)).eTag();
+                    .partNumber(partNumber).contentLength((long) part.length()), body(part)).eTag();
             completedParts.put(partNumber, CompletedPart.builder().partNumber(partNumber).eTag(etag).build());
         } catch (SdkException e) {
             throw S3Errors.map(e, bucket, "upload of part " + partNumber + " of '" + objectName + "'");
@@ -148,16 +151,22 @@ final class S3Upload implements Upload, ParallelPartStream.PartSink {
                 .multipartUpload(m -> m.parts(parts)));
     }
 
-    private void putSingle(byte[] data, int length) {
+    private void putSingle(PartBuffer single) {
         PutObjectRequest request = PutObjectRequest.builder()
-                .bucket(bucket).key(objectName).contentType(CONTENT_TYPE).contentLength((long) length)
+                .bucket(bucket).key(objectName).contentType(CONTENT_TYPE).contentLength((long) single.length())
                 .serverSideEncryption(sse.mode()).ssekmsKeyId(sse.kmsKeyId()).build();
-        s3.putObject(request, body(data, length));
+        s3.putObject(request, body(single));
     }
 
-    /** A body the SDK can re-read on a retry without copying the part buffer. */
-    private static RequestBody body(byte[] data, int length) {
-        ContentStreamProvider provider = () -> new ByteArrayInputStream(data, 0, length);
-        return RequestBody.fromContentProvider(provider, length, CONTENT_TYPE);
+    /** A body the SDK can re-read on a retry (each read is a new stream from the part's first byte), not copied. */
+    private static RequestBody body(PartBuffer part) {
+        ContentStreamProvider provider = () -> {
+            try {
+                return part.newStream();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        };
+        return RequestBody.fromContentProvider(provider, part.length(), CONTENT_TYPE);
     }
 }

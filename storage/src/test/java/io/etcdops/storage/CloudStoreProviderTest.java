@@ -35,7 +35,7 @@ class CloudStoreProviderTest {
     void gsOpensAGcsStoreAndAPlainHttpEndpointSendsNoCredentials() throws Exception {
         StoreOptions d = StoreOptions.defaults();
         StoreOptions emulator = new StoreOptions(null, false, null, "none", null, "http://127.0.0.1:9", null,
-                d.partSizeBytes(), d.parallelism(), d.maxAttempts(), d.requestTimeout());
+                d.partSizeBytes(), d.parallelism(), d.maxAttempts(), d.requestTimeout(), null);
         try (SnapshotStore gcs = SnapshotStores.open("gs://bucket/etcd", emulator)) {
             assertThat(gcs).isInstanceOf(GcsSnapshotStore.class);
             assertThat(gcs.uri().toString()).isEqualTo("gs://bucket/etcd");

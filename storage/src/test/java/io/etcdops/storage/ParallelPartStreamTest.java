@@ -1,10 +1,16 @@
 package io.etcdops.storage;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.util.Arrays;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -39,7 +45,7 @@ class ParallelPartStreamTest {
         }
 
         @Override
-        public void uploadPart(int partNumber, byte[] data, int length) throws IOException {
+        public void uploadPart(int partNumber, PartBuffer part) throws IOException {
             maxRunning.accumulateAndGet(running.incrementAndGet(), Math::max);
             try {
                 events.add("part " + partNumber);
@@ -47,7 +53,9 @@ class ParallelPartStreamTest {
                 if (partNumber == failPart) {
                     throw new IOException("part " + partNumber + " refused");
                 }
-                parts.put(partNumber, Arrays.copyOf(data, length));
+                byte[] first = readAll(part);
+                assertThat(readAll(part)).as("a retry reads the same bytes again").isEqualTo(first);
+                parts.put(partNumber, first);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted", e);
@@ -57,28 +65,33 @@ class ParallelPartStreamTest {
         }
     }
 
-    @Test
-    void anObjectOfAtMostOnePartIsNotSplit() throws IOException {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Buffers.class)
+    void anObjectOfAtMostOnePartIsNotSplit(Buffers buffers) throws IOException {
         RecordingSink sink = new RecordingSink(false);
-        ParallelPartStream stream = new ParallelPartStream(sink, 10, 2, "test");
+        ParallelPartStream stream = open(sink, 10, 2, buffers);
         stream.write(bytes(0, 10));
         ParallelPartStream.Finished finished = stream.finish();
         assertThat(finished.multipart()).isFalse();
-        assertThat(Arrays.copyOf(finished.singleData(), finished.singleLength())).isEqualTo(bytes(0, 10));
+        assertThat(readAll(finished.single())).isEqualTo(bytes(0, 10));
         assertThat(sink.events).isEmpty();
+        stream.release();
     }
 
-    @Test
-    void anEmptyObjectIsASingleEmptyPut() throws IOException {
-        ParallelPartStream.Finished finished = new ParallelPartStream(new RecordingSink(false), 10, 2, "test").finish();
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Buffers.class)
+    void anEmptyObjectIsASingleEmptyPut(Buffers buffers) throws IOException {
+        ParallelPartStream.Finished finished = open(new RecordingSink(false), 10, 2, buffers).finish();
         assertThat(finished.multipart()).isFalse();
-        assertThat(finished.singleLength()).isZero();
+        assertThat(finished.single().length()).isZero();
+        assertThat(readAll(finished.single())).isEmpty();
     }
 
-    @Test
-    void partsAreCutAtThePartSizeNumberedFromOneAndKeepTheBytesInOrder() throws IOException {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Buffers.class)
+    void partsAreCutAtThePartSizeNumberedFromOneAndKeepTheBytesInOrder(Buffers buffers) throws IOException {
         RecordingSink sink = new RecordingSink(false);
-        ParallelPartStream stream = new ParallelPartStream(sink, 10, 3, "test");
+        ParallelPartStream stream = open(sink, 10, 3, buffers);
         byte[] data = bytes(0, 35);
         stream.write(data, 0, 7);
         stream.write(data, 7, 20);
@@ -97,10 +110,11 @@ class ParallelPartStreamTest {
         assertThatThrownBy(() -> stream.write(1)).isInstanceOf(IOException.class);
     }
 
-    @Test
-    void theWriterBlocksWhenParallelismPartsAreInFlightSoMemoryStaysBounded() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Buffers.class)
+    void theWriterBlocksWhenParallelismPartsAreInFlightSoMemoryStaysBounded(Buffers buffers) throws Exception {
         RecordingSink sink = new RecordingSink(true);
-        ParallelPartStream stream = new ParallelPartStream(sink, 10, 2, "test");
+        ParallelPartStream stream = open(sink, 10, 2, buffers);
         AtomicLong accepted = new AtomicLong();
         AtomicReference<Throwable> writerFailure = new AtomicReference<>();
         Thread writer = new Thread(() -> {
@@ -128,11 +142,12 @@ class ParallelPartStreamTest {
         assertThat(sink.maxRunning.get()).isEqualTo(2);
     }
 
-    @Test
-    void aFailedPartFailsTheNextWriteOrFinishWithItsMessage() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Buffers.class)
+    void aFailedPartFailsTheNextWriteOrFinishWithItsMessage(Buffers buffers) throws Exception {
         RecordingSink sink = new RecordingSink(false);
         sink.failPart = 2;
-        ParallelPartStream stream = new ParallelPartStream(sink, 10, 2, "test");
+        ParallelPartStream stream = open(sink, 10, 2, buffers);
         assertThatThrownBy(() -> {
             for (int i = 0; i < 1000; i++) {
                 stream.write(bytes(i, 10));
@@ -142,10 +157,11 @@ class ParallelPartStreamTest {
         assertThatThrownBy(stream::finish).isInstanceOf(IOException.class).hasMessage("part 2 refused");
     }
 
-    @Test
-    void abortReleasesABlockedWriterAndStopsThePartsInFlight() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Buffers.class)
+    void abortReleasesABlockedWriterAndStopsThePartsInFlight(Buffers buffers) throws Exception {
         RecordingSink sink = new RecordingSink(true);
-        ParallelPartStream stream = new ParallelPartStream(sink, 10, 2, "test");
+        ParallelPartStream stream = open(sink, 10, 2, buffers);
         AtomicReference<Throwable> writerFailure = new AtomicReference<>();
         Thread writer = new Thread(() -> {
             try {
@@ -165,6 +181,85 @@ class ParallelPartStreamTest {
         assertThat(writerFailure.get()).isInstanceOf(IOException.class);
         assertThat(sink.running.get()).isZero();
         assertThat(sink.parts).isEmpty();
+    }
+
+    @Test
+    void partFilesAreNeverVisibleInTheSpoolDirectoryAndTheirBytesSurviveReuse() throws Exception {
+        RecordingSink sink = new RecordingSink(true);
+        ParallelPartStream stream = open(sink, 10, 2, Buffers.FILES);
+        AtomicReference<Throwable> writerFailure = new AtomicReference<>();
+        byte[] data = bytes(7, 95);
+        Thread writer = new Thread(() -> {
+            try {
+                stream.write(data, 0, data.length);
+                stream.finish();
+            } catch (Throwable t) {
+                writerFailure.set(t);
+            }
+        });
+        writer.start();
+        awaitBlocked(writer);
+        // 3 part files are open (2 uploading, 1 full): unlinked, so a killed job leaves nothing behind
+        assertThat(filesIn(spool)).isEmpty();
+        assertThat(Files.list(Path.of("/proc/self/fd")).filter(fd -> target(fd).startsWith(spool.toString())).count())
+                .as("open part files").isEqualTo(3);
+
+        sink.release.countDown();
+        writer.join(10_000);
+        assertThat(writerFailure.get()).isNull();
+        ByteArrayOutputStream joined = new ByteArrayOutputStream();
+        sink.parts.values().forEach(joined::writeBytes);
+        assertThat(joined.toByteArray()).as("10 parts through 3 reused files").isEqualTo(data);
+        stream.release();
+        assertThat(Files.list(Path.of("/proc/self/fd")).filter(fd -> target(fd).startsWith(spool.toString())).count())
+                .as("open part files after release").isZero();
+    }
+
+    @Test
+    void aSpoolDirectoryThatCannotBeCreatedFailsTheFirstWriteWithOneLine() throws Exception {
+        Path notADir = Files.writeString(spool.resolve("a-file"), "x");
+        ParallelPartStream stream = new ParallelPartStream(new RecordingSink(false), 10, 2, "test", notADir.resolve("spool"));
+        assertThatThrownBy(() -> stream.write(bytes(0, 5)))
+                .isInstanceOf(IOException.class)
+                .hasMessageStartingWith("cannot create an upload part file in " + notADir.resolve("spool"))
+                .hasMessageEndingWith("(set --spool-dir to a writable directory)")
+                .hasMessageNotContaining("\n");
+    }
+
+    enum Buffers { HEAP, FILES }
+
+    @TempDir
+    Path spool;
+
+    @AfterEach
+    void nothingIsLeftInTheSpoolDirectory() throws IOException {
+        try (var files = Files.list(spool)) {
+            assertThat(files.filter(f -> f.getFileName().toString().startsWith("etcd-ops-upload-"))).isEmpty();
+        }
+    }
+
+    private ParallelPartStream open(RecordingSink sink, int partSize, int parallelism, Buffers buffers) {
+        return new ParallelPartStream(sink, partSize, parallelism, "test", buffers == Buffers.FILES ? spool : null);
+    }
+
+    private static List<Path> filesIn(Path dir) throws IOException {
+        try (var files = Files.list(dir)) {
+            return files.toList();
+        }
+    }
+
+    private static String target(Path fd) {
+        try {
+            return Files.readSymbolicLink(fd).toString();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    static byte[] readAll(PartBuffer part) throws IOException {
+        try (InputStream in = part.newStream()) {
+            return in.readAllBytes();
+        }
     }
 
     /** Waits until the writer sits waiting for a free buffer (it polls in short slices). */

@@ -10,6 +10,7 @@ import io.etcdops.core.store.StoreLocation;
 import io.etcdops.core.store.StoreOptions;
 import io.etcdops.core.store.StoredObject;
 import io.etcdops.core.store.Upload;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -27,7 +28,10 @@ import software.amazon.awssdk.services.s3.S3Client;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -48,8 +52,25 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class SnapshotStoreContractIT {
 
     static final int MIB = 1024 * 1024;
+    /** Where the parts in flight wait, as in a backup (backup-job passes its spool directory). */
+    static final Path PART_FILES = createPartFileDir();
     /** The smallest S3 part size, so a few MiB already take the multipart path. */
-    static final StoreOptions OPTIONS = StoreOptions.defaults().withParts(5 * MIB, 3);
+    static final StoreOptions OPTIONS = StoreOptions.defaults().withParts(5 * MIB, 3).withPartBufferDir(PART_FILES);
+
+    private static Path createPartFileDir() {
+        try {
+            return Files.createTempDirectory("etcd-ops-contract-parts");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @AfterEach
+    void noPartFileIsLeftBehind() throws IOException {
+        try (Stream<Path> files = Files.list(PART_FILES)) {
+            assertThat(files).as("part files after the test").isEmpty();
+        }
+    }
     static final String PREFIX = "etcd/backups";
 
     static Stream<StoreFixture> allProviders() {
@@ -236,7 +257,7 @@ class SnapshotStoreContractIT {
         StoreFixture.S3 fixture = new StoreFixture.S3();
         String bucket = fixture.newBucket();
         StoreOptions fewRetries = new StoreOptions(null, false, null, "none", null, null, null,
-                5 * MIB, 2, 2, Duration.ofSeconds(20));
+                5 * MIB, 2, 2, Duration.ofSeconds(20), PART_FILES);
         byte[] part = randomBytes(5 * MIB, 6);
         try (S3SnapshotStore store = fixture.store(bucket, PREFIX, fewRetries)) {
             try {

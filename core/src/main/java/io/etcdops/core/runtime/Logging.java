@@ -29,19 +29,28 @@ public final class Logging {
         if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext ctx)) {
             return;
         }
+        apply(ctx, fmt.equals("json"), lvl);
+    }
+
+    /**
+     * Replaces the context's configuration: one console appender on stderr (stdout is for the report), plain or
+     * JSON lines, {@code level} for io.etcdops, WARN for everything else (INFO when debugging), gRPC, Netty and
+     * jetcd at ERROR. Also the default before the options are read ({@link DefaultLogConfigurator}).
+     */
+    static void apply(LoggerContext ctx, boolean json, Level lvl) {
         ctx.reset();
         Encoder<ILoggingEvent> encoder;
-        if (fmt.equals("json")) {
-            JsonEncoder json = new JsonEncoder();
-            json.setWithSequenceNumber(false);
-            json.setWithNanoseconds(false);
-            json.setWithContext(false);
-            json.setWithArguments(false);
-            json.setWithMessage(false);           // the raw pattern ("{}")
-            json.setWithFormattedMessage(true);   // the message with its arguments
-            json.setWithMDC(false);
-            json.setWithKVPList(false);
-            encoder = json;
+        if (json) {
+            JsonEncoder j = new JsonEncoder();
+            j.setWithSequenceNumber(false);
+            j.setWithNanoseconds(false);
+            j.setWithContext(false);
+            j.setWithArguments(false);
+            j.setWithMessage(false);           // the raw pattern ("{}")
+            j.setWithFormattedMessage(true);   // the message with its arguments
+            j.setWithMDC(false);
+            j.setWithKVPList(false);
+            encoder = j;
         } else {
             PatternLayoutEncoder p = new PatternLayoutEncoder();
             p.setPattern("%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX,UTC} %-5level %msg%n");

@@ -19,8 +19,8 @@ import java.util.HexFormat;
  * commit or abort the upload.
  */
 public final class SnapshotEncoder {
-    private static final int BLOCK = 1 << 20;
-    private static final int DEPTH = 4;
+    private static final int BLOCK = 1 << 18;
+    private static final int DEPTH = 8;
 
     private final SnapshotTrailer.CheckingOutputStream input;
     private final HashingOutputStream stored;

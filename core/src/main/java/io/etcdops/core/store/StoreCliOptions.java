@@ -39,7 +39,7 @@ public class StoreCliOptions {
     String azureEndpoint;
 
     @Option(names = "--part-size-mib", paramLabel = "MIB", defaultValue = "${env:ETCD_OPS_PART_SIZE_MIB:-5}",
-            description = "Multipart part / block size in MiB; memory in flight is about part size x (parallelism + 1) (env ETCD_OPS_PART_SIZE_MIB; default ${DEFAULT-VALUE}: S3's minimum, keeps a 64 MiB heap free of full GCs).")
+            description = "Multipart part / block size in MiB; a backup keeps part size x (parallelism + 1) of S3 parts / Azure blocks in flight as files in --spool-dir (env ETCD_OPS_PART_SIZE_MIB; default ${DEFAULT-VALUE}: S3's minimum).")
     int partSizeMib;
 
     @Option(names = "--upload-parallelism", paramLabel = "N", defaultValue = "${env:ETCD_OPS_UPLOAD_PARALLELISM:-3}",
@@ -84,7 +84,7 @@ public class StoreCliOptions {
         }
         StoreOptions d = StoreOptions.defaults();
         return new StoreOptions(blank(s3Endpoint), s3PathStyle, blank(s3Region), sse, blank(s3SseKmsKeyId), blank(gcsEndpoint),
-                blank(azureEndpoint), partSizeMib * 1024 * 1024, parallelism, d.maxAttempts(), d.requestTimeout());
+                blank(azureEndpoint), partSizeMib * 1024 * 1024, parallelism, d.maxAttempts(), d.requestTimeout(), null);
     }
 
     public SnapshotStore open() throws java.io.IOException {
