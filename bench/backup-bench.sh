@@ -19,9 +19,16 @@ start_s3proxy 39123
 start_members "$W/b"; wait_healthy
 FOLLOWER=$(follower)
 JAR=backup-job/target/backup-job.jar
-# the JVM flags the images use: small heap, serial GC
+# the images' JVM flags (pom.xml, jib jvmFlags) under the chart's default memory limit for backup-job (768Mi): the
+# heap is 75% of MaxRAM, as a container limit would set it
 export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}  # as the images set it
-JVM_OPTS=${JVM_OPTS:--XX:+UseSerialGC -Xmx64m -XX:ReservedCodeCacheSize=32m -XX:MaxDirectMemorySize=64m -XX:Tier4InvocationThreshold=60000 -XX:Tier4MinInvocationThreshold=30000 -XX:Tier4CompileThreshold=80000 -XX:Tier4BackEdgeThreshold=400000 -Dio.netty.allocator.type=unpooled}
+JVM_OPTS=${JVM_OPTS:--XX:MaxRAM=805306368 -XX:MaxRAMPercentage=75 -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError -XX:Tier4InvocationThreshold=60000 -XX:Tier4MinInvocationThreshold=30000 -XX:Tier4CompileThreshold=80000 -XX:Tier4BackEdgeThreshold=400000 -Dio.netty.allocator.type=unpooled}
+
+# sync before each measured step (BENCH_SYNC=0: no sync, as Runs 1-6): a step that leaves gigabytes of dirty pages
+# (the AWS CLI's upload lands in S3Proxy's files, which nobody fsyncs) would otherwise have them written back during
+# the next step's time. etcdctl and backup-job's file:// store fsync their own output, so each method still pays for
+# its own writes.
+settle() { if [ "${BENCH_SYNC:-1}" = 1 ]; then sync; fi; }
 
 filled=0
 for size_mib in ${BENCH_SIZES:-256 1024}; do
@@ -31,17 +38,17 @@ for size_mib in ${BENCH_SIZES:-256 1024}; do
   : > "$W/results"
   for r in $(seq 1 "$REPS"); do
     rm -f "$W/snap.db"
-    measure a "$BIN/etcdctl" --endpoints "$FOLLOWER" snapshot save "$W/snap.db" >> "$W/results"
+    settle; measure a "$BIN/etcdctl" --endpoints "$FOLLOWER" snapshot save "$W/snap.db" >> "$W/results"
     rm -f "$W/snap.db"
-    measure b bash -c "'$BIN/etcdctl' --endpoints '$FOLLOWER' snapshot save '$W/snap.db' >/dev/null && aws --endpoint-url http://127.0.0.1:$S3PORT s3 cp '$W/snap.db' s3://bench/plain/snap-$r.db --only-show-errors" >> "$W/results"
-    measure c java $JVM_OPTS -jar "$JAR" --endpoints "$EP" --store s3://bench/etcd-ops --s3-endpoint http://127.0.0.1:$S3PORT --s3-path-style \
+    settle; measure b bash -c "'$BIN/etcdctl' --endpoints '$FOLLOWER' snapshot save '$W/snap.db' >/dev/null && aws --endpoint-url http://127.0.0.1:$S3PORT s3 cp '$W/snap.db' s3://bench/plain/snap-$r.db --only-show-errors" >> "$W/results"
+    settle; measure c java $JVM_OPTS -jar "$JAR" --endpoints "$EP" --store s3://bench/etcd-ops --s3-endpoint http://127.0.0.1:$S3PORT --s3-path-style \
       --compression zstd --verify full --spool-dir "$W" >> "$W/results"
-    measure d java $JVM_OPTS -jar "$JAR" --endpoints "$EP" --store "file://$W/filestore" --compression none --verify full --spool-dir "$W" >> "$W/results"
-    measure start java $JVM_OPTS -jar "$JAR" --endpoints "$EP" --store "file://$W/filestore" --dry-run >> "$W/results"
+    settle; measure d java $JVM_OPTS -jar "$JAR" --endpoints "$EP" --store "file://$W/filestore" --compression none --verify full --spool-dir "$W" >> "$W/results"
+    settle; measure start java $JVM_OPTS -jar "$JAR" --endpoints "$EP" --store "file://$W/filestore" --dry-run >> "$W/results"
   done
   for l in a b c d start; do
-    printf '%s time %s s, peak RSS %s MiB\n' "$l" "$(awk -v l=$l '$1==l{print $2}' "$W/results" | median)" \
-      "$(awk -v l=$l '$1==l{print $3}' "$W/results" | sort -n | tail -1)"
+    printf '%s time %s s, peak RSS %s MiB (median %s)\n' "$l" "$(awk -v l=$l '$1==l{print $2}' "$W/results" | median)" \
+      "$(awk -v l=$l '$1==l{print $3}' "$W/results" | sort -n | tail -1)" "$(awk -v l=$l '$1==l{print $3}' "$W/results" | median)"
   done | tee "$W/summary"
   ta=$(awk '$1=="a"{print $3}' "$W/summary"); tb=$(awk '$1=="b"{print $3}' "$W/summary")
   tc=$(awk '$1=="c"{print $3}' "$W/summary"); td=$(awk '$1=="d"{print $3}' "$W/summary")
