@@ -17,7 +17,8 @@ import java.util.zip.CRC32C;
 /**
  * Reads an etcd snapshot file in one pass over its bbolt pages and says what it holds ({@link SnapshotContents}),
  * failing with a {@link SnapshotVerificationException} when the file is not an intact etcd db. Memory stays small:
- * one page per tree level plus 16 bytes per live key (see {@link KeyHashSet}).
+ * one page per tree level; the live keys are counted without keeping them ({@link LiveKeyCounter}), except for a
+ * snapshot taken in the middle of a compaction (8-16 bytes per live key then).
  *
  * <p>etcd's layout, from its mvcc store and schema (3.4/3.5): bucket {@code key} maps a 17-byte revision (8-byte
  * big-endian main revision, '_', 8-byte big-endian sub revision; an 18th byte 't' marks a tombstone) to an
@@ -70,7 +71,8 @@ public final class SnapshotInspector {
     private static final class Pass {
         private final BoltFile bolt;
         private final CRC32C hash = new CRC32C();
-        private final KeyHashSet liveKeys = new KeyHashSet();
+        private final KeyValueFields kv = new KeyValueFields();
+        private LiveKeyCounter liveKeys;
         private long totalKeys;
         private long keyRevisions;
         private long revision;
@@ -84,6 +86,19 @@ public final class SnapshotInspector {
         }
 
         SnapshotContents run() throws IOException {
+            // the compaction state decides how live keys are counted, and bucket meta sorts after bucket key
+            bolt.forEach(META_BUCKET, new BoltEntryVisitor() {
+                @Override
+                public void entry(ByteBuffer key, ByteBuffer value) throws IOException {
+                    metaEntry(key, value);
+                }
+
+                @Override
+                public void nestedBucket(ByteBuffer key) {
+                    // none in etcd's meta bucket
+                }
+            });
+            liveKeys = LiveKeyCounter.forCompaction(compactRevision, scheduledCompactRevision);
             List<String> names = new ArrayList<>();
             for (byte[] name : bolt.bucketNames()) {
                 String bucket = new String(name, StandardCharsets.UTF_8);
@@ -111,7 +126,7 @@ public final class SnapshotInspector {
                 });
             }
             return new SnapshotContents(revision, compactRevision, scheduledCompactRevision, consistentIndex, term,
-                    keyRevisions, liveKeys.size(), totalKeys, hash.getValue(), names, bolt.pageSize(),
+                    keyRevisions, liveKeys.count(), totalKeys, hash.getValue(), names, bolt.pageSize(),
                     bolt.dataSize(), bolt.fileSize(), SnapshotTrailer.hasTrailerBySize(bolt.fileSize()));
         }
 
@@ -129,15 +144,13 @@ public final class SnapshotInspector {
             }
             revision = main;
             keyRevisions++;
-            ByteBuffer kvKey = KeyValueKey.of(value, main);
-            if (kvKey == null) {
+            if (!kv.parse(value, main)) {
                 return; // the revision marker a restore with --bump-revision leaves: no key lives or dies here
             }
-            long keyHash = KeyHashSet.hash(kvKey);
             if (tombstone) {
-                liveKeys.remove(keyHash);
+                liveKeys.tombstone(main, kv.key);
             } else {
-                liveKeys.add(keyHash);
+                liveKeys.put(main, kv.key, kv.version);
             }
         }
 
@@ -163,18 +176,26 @@ public final class SnapshotInspector {
         }
     }
 
-    /** Field 1 ({@code key}) of an {@code mvccpb.KeyValue} protobuf, found by skipping the fields before it. */
-    static final class KeyValueKey {
-        private KeyValueKey() {
-        }
+    /** Fields 1 ({@code key}) and 4 ({@code version}) of an {@code mvccpb.KeyValue} protobuf; one instance per pass. */
+    static final class KeyValueFields {
+        ByteBuffer key;
+        long version;
 
-        static ByteBuffer of(ByteBuffer keyValue, long revision) throws EtcdDataException {
+        /** Reads the fields of {@code keyValue}; false for a KeyValue without a key. */
+        boolean parse(ByteBuffer keyValue, long revision) throws EtcdDataException {
+            key = null;
+            version = 0;
             ByteBuffer b = keyValue.duplicate();
             while (b.hasRemaining()) {
                 long tag = varint(b, revision);
                 int field = (int) (tag >>> 3);
                 switch ((int) (tag & 7)) {
-                    case 0 -> varint(b, revision);
+                    case 0 -> {
+                        long v = varint(b, revision);
+                        if (field == 4) {
+                            version = v;
+                        }
+                    }
                     case 1 -> skip(b, 8, revision);
                     case 5 -> skip(b, 4, revision);
                     case 2 -> {
@@ -183,7 +204,7 @@ public final class SnapshotInspector {
                             throw malformed(revision);
                         }
                         if (field == 1) {
-                            return b.slice(b.position(), (int) n);
+                            key = b.slice(b.position(), (int) n);
                         }
                         skip(b, n, revision);
                     }
@@ -191,7 +212,7 @@ public final class SnapshotInspector {
                 }
             }
             // etcdutl's --bump-revision writes an empty KeyValue at the bumped revision: a revision with no key
-            return null;
+            return key != null;
         }
 
         private static long varint(ByteBuffer b, long revision) throws EtcdDataException {
@@ -215,99 +236,6 @@ public final class SnapshotInspector {
 
         private static EtcdDataException malformed(long revision) {
             return new EtcdDataException("the value at revision " + revision + " is not a KeyValue protobuf");
-        }
-    }
-
-    /**
-     * The set of live keys, kept as 64-bit hashes in an open-addressing table (linear probing, at most half full):
-     * 8-16 bytes per key instead of the keys themselves, so a snapshot of millions of keys needs tens of MB at most.
-     * Two distinct keys with the same hash would be counted once; for n keys the chance is about n^2 / 2^65
-     * (3e-8 for a million keys), and it could only make the live key count one lower, never change the db.
-     */
-    static final class KeyHashSet {
-        private static final long EMPTY = 0;
-        /** Stands in for a hash that is 0, which marks an empty slot. */
-        private static final long ZERO_HASH = 0x9E3779B97F4A7C15L;
-        private long[] table = new long[1 << 10];
-        private int size;
-
-        /** FNV-1a 64 of the bytes, then murmur3's finalizer so the low bits used as the slot index are well mixed. */
-        static long hash(ByteBuffer bytes) {
-            long h = 0xcbf29ce484222325L;
-            for (int i = bytes.position(); i < bytes.limit(); i++) {
-                h ^= bytes.get(i) & 0xff;
-                h *= 0x100000001b3L;
-            }
-            h ^= h >>> 33;
-            h *= 0xff51afd7ed558ccdL;
-            h ^= h >>> 33;
-            h *= 0xc4ceb9fe1a85ec53L;
-            h ^= h >>> 33;
-            return h == EMPTY ? ZERO_HASH : h;
-        }
-
-        int size() {
-            return size;
-        }
-
-        boolean add(long h) {
-            if ((size + 1) * 2L > table.length) {
-                grow();
-            }
-            int mask = table.length - 1;
-            int i = slot(h, mask);
-            while (table[i] != EMPTY) {
-                if (table[i] == h) {
-                    return false;
-                }
-                i = (i + 1) & mask;
-            }
-            table[i] = h;
-            size++;
-            return true;
-        }
-
-        boolean remove(long h) {
-            int mask = table.length - 1;
-            int i = slot(h, mask);
-            while (table[i] != h) {
-                if (table[i] == EMPTY) {
-                    return false;
-                }
-                i = (i + 1) & mask;
-            }
-            // backward-shift deletion keeps every probe chain unbroken without tombstone markers
-            int j = i;
-            while (true) {
-                j = (j + 1) & mask;
-                if (table[j] == EMPTY) {
-                    break;
-                }
-                int home = slot(table[j], mask);
-                boolean staysPut = i <= j ? (i < home && home <= j) : (i < home || home <= j);
-                if (!staysPut) {
-                    table[i] = table[j];
-                    i = j;
-                }
-            }
-            table[i] = EMPTY;
-            size--;
-            return true;
-        }
-
-        private void grow() {
-            long[] old = table;
-            table = new long[old.length * 2];
-            size = 0;
-            for (long h : old) {
-                if (h != EMPTY) {
-                    add(h);
-                }
-            }
-        }
-
-        private static int slot(long h, int mask) {
-            return (int) (h ^ (h >>> 32)) & mask;
         }
     }
 }

@@ -107,12 +107,12 @@ class SnapshotInspectorTest {
 
     @Test
     void theLiveKeySetAgreesWithAHashSet() {
-        SnapshotInspector.KeyHashSet set = new SnapshotInspector.KeyHashSet();
+        KeyHashSet set = new KeyHashSet();
         Set<Long> reference = new HashSet<>();
         Random random = new Random(42);
         for (int i = 0; i < 200_000; i++) {
             // a small value range makes adds and removes hit present keys and long probe chains often
-            long h = SnapshotInspector.KeyHashSet.hash(ByteBuffer.wrap(("k" + random.nextInt(5000)).getBytes()));
+            long h = KeyHashSet.hash(ByteBuffer.wrap(("k" + random.nextInt(5000)).getBytes()));
             if (random.nextInt(3) == 0) {
                 assertThat(set.remove(h)).isEqualTo(reference.remove(h));
             } else {
