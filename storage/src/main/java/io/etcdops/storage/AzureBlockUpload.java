@@ -5,9 +5,9 @@ import io.etcdops.core.store.Upload;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Path;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Base64;

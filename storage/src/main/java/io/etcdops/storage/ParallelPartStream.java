@@ -69,7 +69,6 @@ final class ParallelPartStream extends OutputStream {
     private volatile boolean aborted;
     private boolean finished;
     private PartBuffer current;
-    private int filled;
     private int partCount;
 
     /** {@code bufferDir}: where part files go; null keeps the parts on the heap. */
@@ -99,14 +98,12 @@ final class ParallelPartStream extends OutputStream {
         while (remaining > 0) {
             if (current == null) {
                 current = takeBuffer();
-                filled = 0;
-            } else if (filled == partSize) {
+            } else if (current.length() == partSize) {
                 sendCurrent();
                 continue;
             }
-            int n = Math.min(remaining, partSize - filled);
+            int n = Math.min(remaining, partSize - current.length());
             current.write(b, offset, n);
-            filled += n;
             offset += n;
             remaining -= n;
         }
@@ -127,7 +124,7 @@ final class ParallelPartStream extends OutputStream {
         if (partCount == 0) {
             return new Finished(current == null ? PartBuffer.create(null, 0) : current, 0);
         }
-        if (filled > 0) {
+        if (current != null && current.length() > 0) {
             sendCurrent();
         }
         for (Future<?> part : sent) {
@@ -170,7 +167,6 @@ final class ParallelPartStream extends OutputStream {
         int partNumber = ++partCount;
         PartBuffer part = current;
         current = null;
-        filled = 0;
         try {
             sent.add(p.submit(() -> uploadOnPool(partNumber, part)));
         } catch (RejectedExecutionException e) {

@@ -24,7 +24,7 @@ interface PartBuffer extends AutoCloseable {
     int length();
 
     /** A new stream over the bytes written; each call starts again at the first byte. */
-    InputStream newStream() throws IOException;
+    InputStream newStream();
 
     /** Empties the buffer for the next part. */
     void clear();

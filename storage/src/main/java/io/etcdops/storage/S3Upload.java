@@ -14,7 +14,6 @@ import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -160,13 +159,7 @@ final class S3Upload implements Upload, ParallelPartStream.PartSink {
 
     /** A body the SDK can re-read on a retry (each read is a new stream from the part's first byte), not copied. */
     private static RequestBody body(PartBuffer part) {
-        ContentStreamProvider provider = () -> {
-            try {
-                return part.newStream();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        };
+        ContentStreamProvider provider = part::newStream;
         return RequestBody.fromContentProvider(provider, part.length(), CONTENT_TYPE);
     }
 }
