@@ -86,7 +86,7 @@ public final class SnapshotInspector {
         }
 
         SnapshotContents run() throws IOException {
-            // the compaction state decides how live keys are counted, and bucket meta sorts after bucket key
+            // bucket meta first (it sorts after bucket key): the compaction state decides how live keys are counted
             bolt.forEach(META_BUCKET, new BoltEntryVisitor() {
                 @Override
                 public void entry(ByteBuffer key, ByteBuffer value) throws IOException {
@@ -112,8 +112,6 @@ public final class SnapshotInspector {
                         totalKeys++;
                         if (bucket.equals(KEY_BUCKET)) {
                             keyRevision(key, value);
-                        } else if (bucket.equals(META_BUCKET)) {
-                            metaEntry(key, value);
                         }
                     }
 
