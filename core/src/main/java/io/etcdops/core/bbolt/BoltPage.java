@@ -27,7 +27,8 @@ final class BoltPage {
     /**
      * @param buf        the page bytes from the header on, little-endian, read-only
      * @param reportedId the page id to name in errors (for an inline page, the leaf page holding it)
-     * @param label      what the page is, for errors ("page 7", "inline page of bucket meta in page 7")
+     * @param label      what the page is, for errors ("inline page of bucket meta in page 7"); null for a plain page,
+     *                   named "page N" only when an error needs it
      */
     BoltPage(ByteBuffer buf, long reportedId, String label) throws BoltFormatException {
         this.buf = buf.order(ByteOrder.LITTLE_ENDIAN);
@@ -66,7 +67,7 @@ final class BoltPage {
     }
 
     String label() {
-        return label;
+        return label != null ? label : "page " + reportedId;
     }
 
     String typeName() {
@@ -107,7 +108,7 @@ final class BoltPage {
     }
 
     BoltFormatException fail(String problem) {
-        return new BoltFormatException(reportedId, (label.startsWith("page ") ? "" : label + ": ") + problem);
+        return new BoltFormatException(reportedId, (label == null ? "" : label + ": ") + problem);
     }
 
     private int elementOffset(int i) {

@@ -91,7 +91,7 @@ final class PageReader {
                     + Integer.toHexString(flags) + " (" + referrer + " points at it)");
         }
         if (overflow == 0) {
-            return new BoltPage(first.slice(0, pageSize).asReadOnlyBuffer(), pgid, "page " + pgid);
+            return new BoltPage(first.slice(0, pageSize).asReadOnlyBuffer(), pgid, null);
         }
         if (pgid + overflow >= highWaterPgid) {
             throw new BoltFormatException(pgid, "its " + overflow + " overflow pages run past the high-water mark "
@@ -108,11 +108,11 @@ final class PageReader {
         ByteBuffer whole;
         if (bytes >= mapThreshold) {
             whole = channel.map(FileChannel.MapMode.READ_ONLY, offset, bytes);
-            return new BoltPage(whole.asReadOnlyBuffer(), pgid, "page " + pgid);
+            return new BoltPage(whole.asReadOnlyBuffer(), pgid, null);
         }
         whole = scratch.atLeast((int) bytes, pageSize).position(pageSize).limit((int) bytes);
         readFully(whole, offset + pageSize, pgid);
-        return new BoltPage(whole.slice(0, (int) bytes).asReadOnlyBuffer(), pgid, "page " + pgid);
+        return new BoltPage(whole.slice(0, (int) bytes).asReadOnlyBuffer(), pgid, null);
     }
 
     private void readFully(ByteBuffer into, long position, long pgid) throws IOException {

@@ -43,9 +43,15 @@ public final class EtcdGrpcChannels {
         }
     }
 
+    /** Bytes a member may send ahead of what was read: 1 MiB, gRPC's initial window, kept fixed. */
+    static final int FLOW_CONTROL_WINDOW = 1 << 20;
+
     public static MemberChannel open(EtcdConnectionConfig config, URI endpoint) {
         NettyChannelBuilder b = NettyChannelBuilder.forAddress(endpoint.getHost(), endpoint.getPort())
                 .maxInboundMessageSize(64 * 1024 * 1024)
+                // a fixed HTTP/2 window: gRPC's automatic tuning may grow it to 8 MiB, which a fast member fills with
+                // snapshot bytes that wait in direct memory however few messages the consumer has asked for
+                .flowControlWindow(FLOW_CONTROL_WINDOW)
                 .withOption(io.netty.channel.ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.dialTimeout().toMillis());
         if (config.usesTls() || "https".equals(endpoint.getScheme())) {
             try {

@@ -71,6 +71,8 @@ public final class SnapshotInspector {
     private static final class Pass {
         private final BoltFile bolt;
         private final CRC32C hash = new CRC32C();
+        /** The pages are read-only buffers: CRC32C would copy each into a fresh array (270 MB per GiB); this is reused. */
+        private final byte[] hashScratch = new byte[8192];
         private final KeyValueFields kv = new KeyValueFields();
         private LiveKeyCounter liveKeys;
         private long totalKeys;
@@ -107,8 +109,8 @@ public final class SnapshotInspector {
                 bolt.forEach(name, new BoltEntryVisitor() {
                     @Override
                     public void entry(ByteBuffer key, ByteBuffer value) throws IOException {
-                        hash.update(key.duplicate());
-                        hash.update(value.duplicate());
+                        hash(key);
+                        hash(value);
                         totalKeys++;
                         if (bucket.equals(KEY_BUCKET)) {
                             keyRevision(key, value);
@@ -118,7 +120,7 @@ public final class SnapshotInspector {
                     @Override
                     public void nestedBucket(ByteBuffer key) {
                         // etcdutl's ForEach reports a nested bucket as its name with a nil value
-                        hash.update(key.duplicate());
+                        hash(key);
                         totalKeys++;
                     }
                 });
@@ -126,6 +128,15 @@ public final class SnapshotInspector {
             return new SnapshotContents(revision, compactRevision, scheduledCompactRevision, consistentIndex, term,
                     keyRevisions, liveKeys.count(), totalKeys, hash.getValue(), names, bolt.pageSize(),
                     bolt.dataSize(), bolt.fileSize(), SnapshotTrailer.hasTrailerBySize(bolt.fileSize()));
+        }
+
+        private void hash(ByteBuffer b) {
+            for (int p = b.position(), end = b.limit(); p < end; ) {
+                int n = Math.min(hashScratch.length, end - p);
+                b.get(p, hashScratch, 0, n);
+                hash.update(hashScratch, 0, n);
+                p += n;
+            }
         }
 
         private void keyRevision(ByteBuffer key, ByteBuffer value) throws EtcdDataException {

@@ -2,13 +2,13 @@ package io.etcdops.core.snapshot;
 
 import io.etcd.jetcd.api.MaintenanceGrpc;
 import io.etcd.jetcd.api.SnapshotRequest;
-import io.etcd.jetcd.api.SnapshotResponse;
 import io.etcdops.core.etcd.EtcdConnectionConfig;
 import io.etcdops.core.etcd.EtcdErrors;
 import io.etcdops.core.etcd.EtcdGrpcChannels;
-import com.google.protobuf.ByteOutput;
-import com.google.protobuf.UnsafeByteOperations;
+import io.grpc.CallOptions;
+import io.grpc.MethodDescriptor;
 import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ClientResponseObserver;
 
 import java.io.IOException;
@@ -24,7 +24,8 @@ import java.util.concurrent.TimeUnit;
  * inbound flow control is switched off and the next message is requested only after the previous one was written.
  * At most {@link #WINDOW} messages (etcd sends 32 KiB chunks) are buffered, so memory does not grow with the db size
  * however slow the consumer (compression, encryption, upload) is. The bytes written are etcd's stream unchanged:
- * the db followed by its 32-byte sha256 trailer.
+ * the db followed by its 32-byte sha256 trailer. The messages are read into reused arrays
+ * ({@link SnapshotChunkMarshaller}), not into a fresh protobuf {@code ByteString} each.
  */
 public final class SnapshotStreamer {
     static final int WINDOW = 32;
@@ -45,8 +46,13 @@ public final class SnapshotStreamer {
         try (EtcdGrpcChannels.MemberChannel ch = EtcdGrpcChannels.open(config, endpoint)) {
             BlockingQueue<Object> queue = new ArrayBlockingQueue<>(WINDOW + 2);
             ClientCallStreamObserver<?>[] call = new ClientCallStreamObserver<?>[1];
-            MaintenanceGrpc.newStub(ch.channel()).withExecutor(Runnable::run).snapshot(SnapshotRequest.getDefaultInstance(),
-                    new ClientResponseObserver<SnapshotRequest, SnapshotResponse>() {
+            // the window's messages, the one being written and the one being parsed
+            SnapshotChunkMarshaller chunks = new SnapshotChunkMarshaller(WINDOW + 2);
+            MethodDescriptor<SnapshotRequest, SnapshotChunkMarshaller.Chunk> method = MaintenanceGrpc.getSnapshotMethod()
+                    .toBuilder(MaintenanceGrpc.getSnapshotMethod().getRequestMarshaller(), chunks).build();
+            ClientCalls.asyncServerStreamingCall(ch.channel().newCall(method, CallOptions.DEFAULT.withExecutor(Runnable::run)),
+                    SnapshotRequest.getDefaultInstance(),
+                    new ClientResponseObserver<SnapshotRequest, SnapshotChunkMarshaller.Chunk>() {
                         @Override
                         public void beforeStart(ClientCallStreamObserver<SnapshotRequest> requestStream) {
                             call[0] = requestStream;
@@ -54,7 +60,7 @@ public final class SnapshotStreamer {
                         }
 
                         @Override
-                        public void onNext(SnapshotResponse value) {
+                        public void onNext(SnapshotChunkMarshaller.Chunk value) {
                             queue.add(value);
                         }
 
@@ -70,7 +76,6 @@ public final class SnapshotStreamer {
                     });
             long total = 0;
             int consumed = 0;
-            ByteOutput sink = new StreamByteOutput(out);
             try {
                 while (true) {
                     Object item = queue.poll(idleTimeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -84,12 +89,13 @@ public final class SnapshotStreamer {
                     if (item instanceof Throwable t) {
                         throw new SnapshotStreamException(endpoint, EtcdErrors.describe(t), t);
                     }
-                    SnapshotResponse r = (SnapshotResponse) item;
-                    // not ByteString.writeTo(OutputStream): it copies every blob into a fresh array first (1.1 GB
-                    // of garbage per GiB); the stream chain only reads the bytes during write()
-                    UnsafeByteOperations.unsafeWriteTo(r.getBlob(), sink);
-                    total += r.getBlob().size();
-                    progress.onBytes(total, r.getRemainingBytes());
+                    SnapshotChunkMarshaller.Chunk chunk = (SnapshotChunkMarshaller.Chunk) item;
+                    // every stream in the chain (trailer check, spool, pipeline, file) copies or consumes the bytes
+                    // inside write(): the array can be filled again right after
+                    out.write(chunk.bytes(), 0, chunk.length());
+                    chunks.release(chunk);
+                    total += chunk.length();
+                    progress.onBytes(total, chunk.remainingBytes());
                     if (++consumed == BATCH) {
                         call[0].request(consumed);
                         consumed = 0;
@@ -127,46 +133,6 @@ public final class SnapshotStreamer {
 
         public URI endpoint() {
             return endpoint;
-        }
-    }
-
-    /**
-     * Hands a blob's own array to the stream, without protobuf's defensive copy. Safe because every stream the
-     * snapshot goes through (trailer check, hashing, pipelining, compression, encryption, files) copies or consumes
-     * the bytes inside write() and never modifies or keeps the array.
-     */
-    private static final class StreamByteOutput extends ByteOutput {
-        private final OutputStream out;
-
-        StreamByteOutput(OutputStream out) {
-            this.out = out;
-        }
-
-        @Override
-        public void write(byte value) throws IOException {
-            out.write(value);
-        }
-
-        @Override
-        public void write(byte[] value, int offset, int length) throws IOException {
-            out.write(value, offset, length);
-        }
-
-        @Override
-        public void writeLazy(byte[] value, int offset, int length) throws IOException {
-            out.write(value, offset, length);
-        }
-
-        @Override
-        public void write(java.nio.ByteBuffer value) throws IOException {
-            byte[] copy = new byte[value.remaining()];
-            value.get(copy);
-            out.write(copy);
-        }
-
-        @Override
-        public void writeLazy(java.nio.ByteBuffer value) throws IOException {
-            write(value);
         }
     }
 }
