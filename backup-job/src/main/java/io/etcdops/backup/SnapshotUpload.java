@@ -101,7 +101,7 @@ final class SnapshotUpload {
                 throw JobException.verification("snapshot from " + member.member().label() + " failed verification: "
                         + status.message() + "; nothing was committed");
             }
-            SnapshotContents contents = written != null ? inspect(written, member) : Futures.join(inspection);
+            SnapshotContents contents = written != null ? inspectWhilePersisting(upload, written, member) : Futures.join(inspection);
             upload.commit();
             double secs = (System.nanoTime() - t0) / 1e9;
             return new Result(member, stem, objectKey, encoder.rawSize(), encoder.dbSha256(), encoder.storedSize(),
@@ -122,6 +122,25 @@ final class SnapshotUpload {
                 Files.deleteIfExists(spool);
             }
         }
+    }
+
+    /**
+     * The file store's copy is read back while its fsync runs (etcdctl's fsync, which the bbolt read of the page
+     * cache does not wait for); the object is still invisible until commit. A failed check wins over a failed fsync.
+     */
+    private static SnapshotContents inspectWhilePersisting(Upload upload, Path written, MemberStatus member) throws IOException {
+        CompletableFuture<SnapshotContents> check = CompletableFuture.supplyAsync(() -> inspect(written, member));
+        IOException persistFailure = null;
+        try {
+            upload.persist();
+        } catch (IOException e) {
+            persistFailure = e;
+        }
+        SnapshotContents contents = Futures.join(check);
+        if (persistFailure != null) {
+            throw persistFailure;
+        }
+        return contents;
     }
 
     private static SnapshotContents inspect(Path copy, MemberStatus member) {

@@ -252,6 +252,7 @@ public final class FileSnapshotStore implements SnapshotStore {
         private final OutputStream stream;
         private volatile boolean committed;
         private volatile boolean aborted;
+        private volatile boolean persisted;
 
         private FileUpload(Path target, Path temp, FileChannel channel) {
             this.target = target;
@@ -279,6 +280,14 @@ public final class FileSnapshotStore implements SnapshotStore {
         }
 
         @Override
+        public void persist() throws IOException {
+            ensureOpen();
+            buffered.flush();
+            channel.force(true);
+            persisted = true;
+        }
+
+        @Override
         public void commit() throws IOException {
             if (committed) {
                 return;
@@ -286,7 +295,9 @@ public final class FileSnapshotStore implements SnapshotStore {
             ensureOpen();
             try {
                 buffered.flush();
-                channel.force(true);
+                if (!persisted) {
+                    channel.force(true);
+                }
                 channel.close();
                 Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
             } catch (IOException | RuntimeException e) {
@@ -340,12 +351,14 @@ public final class FileSnapshotStore implements SnapshotStore {
             @Override
             public void write(int b) throws IOException {
                 ensureOpen();
+                persisted = false;
                 buffered.write(b);
             }
 
             @Override
             public void write(byte[] b, int off, int len) throws IOException {
                 ensureOpen();
+                persisted = false;
                 buffered.write(b, off, len);
             }
 

@@ -23,6 +23,15 @@ public interface Upload extends AutoCloseable {
         return Optional.empty();
     }
 
+    /**
+     * Makes the bytes written so far durable without making the object visible, so a caller can overlap that wait
+     * with its own checks before {@link #commit()}; commit then has less (or nothing) left to flush. Stores that
+     * keep nothing locally have nothing to do. May be called from another thread than the writer's, once the
+     * stream is closed.
+     */
+    default void persist() throws IOException {
+    }
+
     /** Makes the object visible. Throws if the upload failed; in that case it has already been cleaned up. */
     void commit() throws IOException;
 

@@ -18,6 +18,7 @@ import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 class FileSnapshotStoreTest {
@@ -51,6 +52,27 @@ class FileSnapshotStoreTest {
             assertThat(o.size()).isEqualTo(5);
         });
         assertThat(store.listIncomplete("")).isEmpty();
+    }
+
+    @Test
+    void persistPutsTheBytesOnDiskWithoutMakingTheObjectVisible() throws IOException {
+        FileSnapshotStore store = store(dir);
+        Upload upload = store.begin("cluster/snap.db");
+        upload.stream().write(new byte[1000]); // less than the write buffer: still in memory
+        Path temp = upload.writtenFile().orElseThrow();
+        assertThat(Files.size(temp)).isZero();
+
+        upload.persist();
+        assertThat(Files.size(temp)).isEqualTo(1000);
+        assertThat(store.list("")).isEmpty();
+
+        upload.stream().write(new byte[24]); // written after persist: commit must still flush and sync it
+        upload.commit();
+        assertThat(store.list("")).extracting(StoredObject::key, StoredObject::size).containsExactly(tuple("cluster/snap.db", 1024L));
+
+        Upload aborted = store.begin("cluster/b.db");
+        aborted.abort();
+        assertThatThrownBy(aborted::persist).isInstanceOf(IOException.class).hasMessageContaining("aborted");
     }
 
     @Test
