@@ -47,7 +47,7 @@ final class BucketWalker {
         new BucketWalker(pages, handler).visit(inline, null, null, 0);
     }
 
-    private BoltPage load(long pgid, String referrer, int depth) throws IOException {
+    private BoltPage load(long pgid, Object referrer, int depth) throws IOException {
         if (levels[depth] == null) {
             levels[depth] = new PageReader.Scratch();
         }
@@ -84,7 +84,7 @@ final class BucketWalker {
             for (int i = 0; i < count; i++) {
                 ByteBuffer next = i + 1 < count ? page.key(i + 1) : upper;
                 long child = page.childPgid(i);
-                visit(load(child, "branch " + page.label() + " element " + i, depth + 1), page.key(i), next, depth + 1);
+                visit(load(child, new BranchElement(page, i), depth + 1), page.key(i), next, depth + 1);
             }
             return;
         }
@@ -120,5 +120,13 @@ final class BucketWalker {
             return Integer.compare(a.remaining(), b.remaining());
         }
         return Integer.compare(a.get(a.position() + i) & 0xff, b.get(b.position() + i) & 0xff);
+    }
+
+    /** Element {@code index} of a branch page, named only when an error needs it. */
+    private record BranchElement(BoltPage page, int index) {
+        @Override
+        public String toString() {
+            return "branch " + page.label() + " element " + index;
+        }
     }
 }

@@ -39,9 +39,10 @@ final class PageReader {
      * Reads data page {@code pgid}, checking that it lies below the high-water mark and inside the file, that its
      * header names it, and that it is a branch or leaf page.
      *
-     * @param referrer who pointed at the page, for the error message ("branch page 9", "bucket key")
+     * @param referrer who pointed at the page ("branch page 9", "bucket key"); its {@code toString()} is called only
+     *                 for an error message, so a walk need not format one for every page it reads
      */
-    BoltPage read(long pgid, String referrer) throws IOException {
+    BoltPage read(long pgid, Object referrer) throws IOException {
         return read(pgid, referrer, new Scratch());
     }
 
@@ -63,7 +64,7 @@ final class PageReader {
     }
 
     /** {@link #read(long, String)} into {@code scratch} (the returned page is a view of it). */
-    BoltPage read(long pgid, String referrer, Scratch scratch) throws IOException {
+    BoltPage read(long pgid, Object referrer, Scratch scratch) throws IOException {
         // pages 0 and 1 are the meta pages: no tree may point at them
         if (pgid < 2 || pgid >= highWaterPgid) {
             throw new BoltFormatException(pgid, "page id out of range: " + referrer + " points at it, but data pages"
