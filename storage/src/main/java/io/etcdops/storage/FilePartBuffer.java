@@ -28,9 +28,14 @@ final class FilePartBuffer implements PartBuffer {
         try {
             Files.createDirectories(dir);
             Path file = Files.createTempFile(dir, "etcd-ops-upload-", ".part");
-            FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE,
-                    StandardOpenOption.DELETE_ON_CLOSE); // on Linux: unlinked right after the open
-            return new FilePartBuffer(dir, channel);
+            try {
+                FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                        StandardOpenOption.DELETE_ON_CLOSE); // on Linux: unlinked right after the open
+                return new FilePartBuffer(dir, channel);
+            } catch (IOException | RuntimeException e) {
+                Files.deleteIfExists(file); // created but not opened (too many open files): leave nothing behind
+                throw e;
+            }
         } catch (IOException e) {
             throw new IOException("cannot create an upload part file in " + dir + ": " + e.getMessage()
                     + " (set --spool-dir to a writable directory)", e);
