@@ -22,7 +22,7 @@ JAR=backup-job/target/backup-job.jar
 # the images' JVM flags (pom.xml, jib jvmFlags) under the chart's default memory limit for backup-job (768Mi): the
 # heap is 75% of MaxRAM, as a container limit would set it
 export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}  # as the images set it
-JVM_OPTS=${JVM_OPTS:--XX:MaxRAM=805306368 -XX:MaxRAMPercentage=75 -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError -XX:Tier4InvocationThreshold=60000 -XX:Tier4MinInvocationThreshold=30000 -XX:Tier4CompileThreshold=80000 -XX:Tier4BackEdgeThreshold=400000 -Dio.netty.allocator.type=unpooled}
+JVM_OPTS=${JVM_OPTS:--XX:MaxRAM=805306368 -XX:MaxRAMPercentage=75 -XX:+UseSerialGC -XX:NewRatio=4 -XX:+ExitOnOutOfMemoryError -XX:Tier4InvocationThreshold=60000 -XX:Tier4MinInvocationThreshold=30000 -XX:Tier4CompileThreshold=80000 -XX:Tier4BackEdgeThreshold=400000 -Dio.netty.allocator.type=unpooled}
 
 # sync before each measured step (BENCH_SYNC=0: no sync, as Runs 1-6): a step that leaves gigabytes of dirty pages
 # (the AWS CLI's upload lands in S3Proxy's files, which nobody fsyncs) would otherwise have them written back during
