@@ -46,6 +46,7 @@ for size_mib in ${BENCH_SIZES:-256 1024}; do
     settle; measure d java $JVM_OPTS -jar "$JAR" --endpoints "$EP" --store "file://$W/filestore" --compression none --verify full --spool-dir "$W" >> "$W/results"
     settle; measure start java $JVM_OPTS -jar "$JAR" --endpoints "$EP" --store "file://$W/filestore" --dry-run >> "$W/results"
   done
+  echo "each repetition (label, seconds, peak RSS MiB):"; paste -d' ' - - - - - < "$W/results" | sed 's/^/  /'
   for l in a b c d start; do
     printf '%s time %s s, peak RSS %s MiB (median %s)\n' "$l" "$(awk -v l=$l '$1==l{print $2}' "$W/results" | median)" \
       "$(awk -v l=$l '$1==l{print $3}' "$W/results" | sort -n | tail -1)" "$(awk -v l=$l '$1==l{print $3}' "$W/results" | median)"
