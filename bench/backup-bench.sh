@@ -29,6 +29,16 @@ JVM_OPTS=${JVM_OPTS:--XX:MaxRAM=805306368 -XX:MaxRAMPercentage=75 -XX:+UseSerial
 # the next step's time. etcdctl and backup-job's file:// store fsync their own output, so each method still pays for
 # its own writes.
 settle() { if [ "${BENCH_SYNC:-1}" = 1 ]; then sync; fi; }
+# Each step's outputs are removed after it, outside the timing, so every step starts with the same page cache: on
+# this VM, writing into fresh page-cache pages costs 1-3 s of system CPU per GB more when other files hold gigabytes
+# of it (measured: (c) 5.2-5.6 s alone, 7.0-7.6 s with one extra 1.2 GB file kept). Before Run 12 the outputs of (b)
+# and (d) were kept until the end of a db size. BENCH_KEEP=1 keeps them.
+outputs() {
+  ls "$W"/filestore/etcd/*.db 2>/dev/null | head -1 | xargs -r stat -c %s > "$W/size-none.tmp" && [ -s "$W/size-none.tmp" ] && mv "$W/size-none.tmp" "$W/size-none"
+  find "$W/s3/bench/etcd-ops" -name '*.zst' -printf '%s\n' 2>/dev/null | head -1 > "$W/size-zstd.tmp" && [ -s "$W/size-zstd.tmp" ] && mv "$W/size-zstd.tmp" "$W/size-zstd"
+  if [ "${BENCH_KEEP:-0}" = 1 ]; then return; fi
+  rm -rf "$W/snap.db" "$W/filestore" "$W/s3/bench/plain" "$W/s3/bench/etcd-ops"
+}
 
 filled=0
 for size_mib in ${BENCH_SIZES:-256 1024}; do
@@ -37,13 +47,15 @@ for size_mib in ${BENCH_SIZES:-256 1024}; do
   echo "== ${size_mib} MiB of values, db $((db / 1048576)) MiB, follower $FOLLOWER, $REPS repetitions"
   : > "$W/results"
   for r in $(seq 1 "$REPS"); do
-    rm -f "$W/snap.db"
     settle; measure a "$BIN/etcdctl" --endpoints "$FOLLOWER" snapshot save "$W/snap.db" >> "$W/results"
-    rm -f "$W/snap.db"
+    outputs
     settle; measure b bash -c "'$BIN/etcdctl' --endpoints '$FOLLOWER' snapshot save '$W/snap.db' >/dev/null && aws --endpoint-url http://127.0.0.1:$S3PORT s3 cp '$W/snap.db' s3://bench/plain/snap-$r.db --only-show-errors" >> "$W/results"
+    outputs
     settle; measure c java $JVM_OPTS -jar "$JAR" --endpoints "$EP" --store s3://bench/etcd-ops --s3-endpoint http://127.0.0.1:$S3PORT --s3-path-style \
       --compression zstd --verify full --spool-dir "$W" >> "$W/results"
+    outputs
     settle; measure d java $JVM_OPTS -jar "$JAR" --endpoints "$EP" --store "file://$W/filestore" --compression none --verify full --spool-dir "$W" >> "$W/results"
+    outputs
     settle; measure start java $JVM_OPTS -jar "$JAR" --endpoints "$EP" --store "file://$W/filestore" --dry-run >> "$W/results"
   done
   echo "each repetition (label, seconds, peak RSS MiB):"; paste -d' ' - - - - - < "$W/results" | sed 's/^/  /'
@@ -55,7 +67,6 @@ for size_mib in ${BENCH_SIZES:-256 1024}; do
   tc=$(awk '$1=="c"{print $3}' "$W/summary"); td=$(awk '$1=="d"{print $3}' "$W/summary")
   echo "ratio (c)/(b) = $(echo "scale=2; $tc / $tb" | bc)  (target <= 0.5)"
   echo "ratio (d)/(a) = $(echo "scale=2; $td / $ta" | bc)  (target <= 1.1)"
-  ls -l "$W/filestore"/etcd/*.db 2>/dev/null | tail -1 | awk '{print "stored object (none):", $5}'
-  aws --endpoint-url http://127.0.0.1:$S3PORT s3 ls s3://bench/etcd-ops/etcd/ | grep '\.db' | tail -1 | awk '{print "stored object (zstd):", $3}'
-  rm -rf "$W/filestore"
+  echo "stored object (none): $(cat "$W/size-none")"
+  echo "stored object (zstd): $(cat "$W/size-zstd")"
 done
