@@ -63,7 +63,7 @@ final class PageReader {
         }
     }
 
-    /** {@link #read(long, String)} into {@code scratch} (the returned page is a view of it). */
+    /** {@link #read(long, Object)} into {@code scratch} (the returned page is a view of it). */
     BoltPage read(long pgid, Object referrer, Scratch scratch) throws IOException {
         // pages 0 and 1 are the meta pages: no tree may point at them
         if (pgid < 2 || pgid >= highWaterPgid) {

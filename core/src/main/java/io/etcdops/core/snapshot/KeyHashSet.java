@@ -38,13 +38,9 @@ final class KeyHashSet {
         if ((size + 1) * 2L > table.length) {
             grow();
         }
-        int mask = table.length - 1;
-        int i = slot(h, mask);
-        while (table[i] != EMPTY) {
-            if (table[i] == h) {
-                return false;
-            }
-            i = (i + 1) & mask;
+        int i = find(h, table.length - 1);
+        if (table[i] == h) {
+            return false;
         }
         table[i] = h;
         size++;
@@ -53,12 +49,9 @@ final class KeyHashSet {
 
     boolean remove(long h) {
         int mask = table.length - 1;
-        int i = slot(h, mask);
-        while (table[i] != h) {
-            if (table[i] == EMPTY) {
-                return false;
-            }
-            i = (i + 1) & mask;
+        int i = find(h, mask);
+        if (table[i] == EMPTY) {
+            return false;
         }
         // backward-shift deletion keeps every probe chain unbroken without tombstone markers
         int j = i;
@@ -88,6 +81,15 @@ final class KeyHashSet {
                 add(h);
             }
         }
+    }
+
+    /** The slot holding {@code h}, or the empty slot where its probe chain ends (h itself is never EMPTY). */
+    private int find(long h, int mask) {
+        int i = slot(h, mask);
+        while (table[i] != EMPTY && table[i] != h) {
+            i = (i + 1) & mask;
+        }
+        return i;
     }
 
     private static int slot(long h, int mask) {

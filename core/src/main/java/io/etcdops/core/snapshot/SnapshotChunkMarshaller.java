@@ -35,8 +35,12 @@ final class SnapshotChunkMarshaller implements MethodDescriptor.Marshaller<Snaps
 
     /** The consumer is done with the chunk's bytes: its array may be filled again. */
     void release(Chunk chunk) {
-        if (chunk.bytes().length == POOLED_SIZE) {
-            pool.offer(chunk.bytes());
+        recycle(chunk.bytes());
+    }
+
+    private void recycle(byte[] array) {
+        if (array.length == POOLED_SIZE) {
+            pool.offer(array);
         }
     }
 
@@ -67,7 +71,7 @@ final class SnapshotChunkMarshaller implements MethodDescriptor.Marshaller<Snaps
                         throw new IOException("a blob of " + n + " bytes");
                     }
                     if (blob != null) {
-                        release(new Chunk(blob, 0, 0)); // protobuf keeps the last occurrence of a field
+                        recycle(blob); // protobuf keeps the last occurrence of a field
                     }
                     blobLength = (int) n;
                     blob = take(blobLength);
