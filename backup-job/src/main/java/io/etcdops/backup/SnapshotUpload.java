@@ -14,28 +14,29 @@ import io.etcdops.core.snapshot.SnapshotManifest;
 import io.etcdops.core.snapshot.SnapshotNames;
 import io.etcdops.core.snapshot.SnapshotStreamer;
 import io.etcdops.core.snapshot.SnapshotVerificationException;
+import io.etcdops.core.snapshot.StreamedSnapshotCheck;
 import io.etcdops.core.snapshot.SnapshotTrailer;
 import io.etcdops.core.store.SnapshotStore;
 import io.etcdops.core.store.Upload;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.BufferedOutputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * Streams one member's snapshot through verification, compression and encryption into the store, in one pass:
- * <pre>etcd --(flow-controlled gRPC)--> trailer check --> [spool file] --> zstd --> AES-GCM --> upload</pre>
- * The object is committed only after etcd's sha256 trailer matched and (with --verify full) the spooled bbolt file
- * was read; otherwise the upload is aborted and nothing is left in the store. When the store writes the raw bytes to a
- * local file anyway ({@code file://}, no compression, no encryption), that file is read instead and nothing is spooled.
+ * <pre>etcd --(flow-controlled gRPC)--> trailer check --> [bbolt check of the stream] --> zstd --> AES-GCM --> upload</pre>
+ * The object is committed only after etcd's sha256 trailer matched and (with --verify full) the bbolt check passed;
+ * otherwise the upload is aborted and nothing is left in the store. The check of the stream
+ * ({@link StreamedSnapshotCheck}) keeps a condensed copy in the spool directory, about 1% of the db. When the store
+ * writes the raw bytes to a local file anyway ({@code file://}, no compression, no encryption), that file is read
+ * instead and nothing is spooled.
  */
 final class SnapshotUpload {
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotUpload.class);
@@ -76,18 +77,19 @@ final class SnapshotUpload {
         // A file:// store keeping the raw bytes already has the db on local disk: verify that copy, spool nothing.
         Path written = settings.verifyFull() && SnapshotEncoder.storesRawStream(settings.compression(), cipher) ? upload.writtenFile().orElse(null) : null;
         Path spool = settings.verifyFull() && written == null
-                ? settings.spoolDir().resolve("etcd-ops-" + settings.cluster() + "-" + member.member().label() + "-" + stem + ".db.part")
+                ? settings.spoolDir().resolve("etcd-ops-" + settings.cluster() + "-" + member.member().label() + "-" + stem + ".db.check")
                 : null;
+        StreamedSnapshotCheck check = spool == null ? null : new StreamedSnapshotCheck(spool);
         CompletableFuture<SnapshotContents> inspection = CompletableFuture.completedFuture(SnapshotContents.unknown());
         try {
             SnapshotEncoder encoder = null;
-            try (OutputStream spoolOut = spool == null ? null : openSpool(spool)) {
+            try (OutputStream spoolOut = check == null ? null : openSpool(spool, check)) {
                 encoder = new SnapshotEncoder(upload.stream(), settings.compression(), cipher, spoolOut);
                 streamer.stream(member.endpoint(), encoder.input(), new ProgressLog("snapshot " + member.member().label(), 5));
                 if (spoolOut != null) {
-                    // the spool is complete: read it while the encoder drains the last blocks into the store
+                    // the whole db went past the check: walk its trees while the encoder drains the last blocks
                     spoolOut.flush();
-                    inspection = CompletableFuture.supplyAsync(() -> inspect(spool, member));
+                    inspection = CompletableFuture.supplyAsync(() -> inspect(check, member));
                 }
                 encoder.finish();
             } catch (IOException | RuntimeException e) {
@@ -118,7 +120,8 @@ final class SnapshotUpload {
             throw JobException.failed("uploading " + objectKey + " to " + store.uri() + " failed: " + e.getMessage()
                     + " (the partial upload was aborted)", e);
         } finally {
-            if (spool != null) {
+            if (check != null) {
+                check.discard();
                 Files.deleteIfExists(spool);
             }
         }
@@ -144,23 +147,34 @@ final class SnapshotUpload {
     }
 
     private static SnapshotContents inspect(Path copy, MemberStatus member) {
+        return checked(member, "reading back the snapshot copy " + copy, () -> SnapshotInspector.inspect(copy));
+    }
+
+    private static SnapshotContents inspect(StreamedSnapshotCheck check, MemberStatus member) {
+        return checked(member, "checking the snapshot stream", check::finish);
+    }
+
+    private interface Check {
+        SnapshotContents run() throws IOException, SnapshotVerificationException;
+    }
+
+    private static SnapshotContents checked(MemberStatus member, String what, Check check) {
         try {
-            SnapshotContents c = SnapshotInspector.inspect(copy);
+            SnapshotContents c = check.run();
             LOG.info("verified bbolt file: revision {}, {} live keys, compacted at {}", c.effectiveRevision(), c.liveKeys(), c.compactRevision());
             return c;
         } catch (SnapshotVerificationException e) {
             throw JobException.verification("snapshot from " + member.member().label() + " failed verification: "
                     + e.getMessage() + "; nothing was committed", e);
         } catch (IOException e) {
-            throw JobException.failed("reading back the snapshot copy " + copy + " failed: " + e.getMessage(), e);
+            throw JobException.failed(what + " failed: " + e.getMessage(), e);
         }
     }
 
-    private static OutputStream openSpool(Path spool) throws IOException {
+    private static OutputStream openSpool(Path spool, StreamedSnapshotCheck check) throws IOException {
         try {
             Files.createDirectories(spool.getParent());
-            return new SpoolStream(new BufferedOutputStream(Files.newOutputStream(spool, StandardOpenOption.CREATE_NEW,
-                    StandardOpenOption.WRITE), 1 << 18));
+            return new SpoolStream(check);
         } catch (IOException e) {
             throw new SpoolWriteException(e);
         }

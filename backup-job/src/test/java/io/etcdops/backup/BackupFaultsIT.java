@@ -143,7 +143,8 @@ class BackupFaultsIT {
     @Test
     void memberKilledMidStreamIsRetriedElsewhereAndLeavesNoPartialObject(@TempDir Path tmp) throws Exception {
         try (EtcdCluster big = EtcdCluster.start(EtcdClusterSpec.of(EtcdBinaries.V3_5, 3))) {
-            big.fill(96L * 1024 * 1024, 32 * 1024);
+            // small values: the check's condensed copy in the spool (keys and tree pages) grows steadily
+            big.fill(48L * 1024 * 1024, 4 * 1024);
             Path spool = Files.createDirectories(tmp.resolve("spool"));
             Path store = tmp.resolve("s");
             JobProcess.Running running = JobProcess.of(BackupJob.class.getName()).env("ETCDCTL_ENDPOINTS", big.endpoints())
@@ -153,7 +154,7 @@ class BackupFaultsIT {
             while (killed == null && System.nanoTime() < deadline && running.process().isAlive()) {
                 try (Stream<Path> s = Files.list(spool)) {
                     for (Path p : s.toList()) {
-                        if (Files.size(p) > 4 * 1024 * 1024) {
+                        if (Files.size(p) >= 256 * 1024) {
                             for (EtcdMember m : big.members()) {
                                 if (p.getFileName().toString().contains("-" + m.name() + "-")) {
                                     m.kill();
@@ -181,14 +182,14 @@ class BackupFaultsIT {
     @Test
     void spoolDiskFullFailsWithExit1AndLeavesNothing(@TempDir Path tmp) throws Exception {
         Path mnt = Files.createDirectories(tmp.resolve("tiny"));
-        Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", mnt.toString()).start();
-        Assumptions.assumeTrue(p.waitFor() == 0, "needs root to mount a 512 KiB tmpfs as a full disk");
-        try {
-            for (int i = 0; i < 40; i++) {
-                cluster.put("/registry/big/" + i, "x".repeat(30_000));
-            }
+        Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=128k", "tmpfs", mnt.toString()).start();
+        Assumptions.assumeTrue(p.waitFor() == 0, "needs root to mount a 128 KiB tmpfs as a full disk");
+        try (EtcdCluster many = EtcdCluster.start(EtcdBinaries.V3_5, 1)) {
+            // 8k small keys: the check's condensed copy (keys and tree pages, ~600 KiB) does not fit
+            many.fill(4L * 1024 * 1024, 512);
             Path store = tmp.resolve("s");
-            JobProcess.Result r = backup().run("--store", "file://" + store, "--spool-dir", mnt.toString());
+            JobProcess.Result r = JobProcess.of(BackupJob.class.getName()).env("ETCDCTL_ENDPOINTS", many.endpoints())
+                    .run("--store", "file://" + store, "--spool-dir", mnt.toString());
             assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
             assertThat(errorLine(r)).contains("spool").contains("disk full");
             assertThat(filesUnder(store)).isEmpty();

@@ -25,24 +25,69 @@ public final class BoltFile implements Closeable {
     private static final long[] CANDIDATE_PAGE_SIZES = {4096, 512, 1024, 2048, 8192, 16384, 32768, 65536};
 
     private final Path path;
-    private final FileChannel channel;
     private final long fileSize;
     private final List<BoltMeta> metaPages;
     private final BoltMeta meta;
+    private final PageStore store;
     private final PageReader pages;
 
-    private BoltFile(Path path, FileChannel channel) throws IOException {
+    /** How a meta page is read: page id and page size (0 for page 0) to a parsed meta page. */
+    @FunctionalInterface
+    interface MetaSource {
+        BoltMeta read(long pageId, long pageSize) throws IOException;
+    }
+
+    /** How the data pages are read, once the meta page in use is known. */
+    @FunctionalInterface
+    interface PageStoreFactory {
+        PageStore create(BoltMeta meta) throws IOException;
+    }
+
+    private BoltFile(Path path, long fileSize, MetaSource metas, PageStoreFactory stores) throws IOException {
         this.path = path;
-        this.channel = channel;
-        this.fileSize = channel.size();
+        this.fileSize = fileSize;
         if (fileSize < 2L * 512) {
             throw new BoltFormatException(BoltFormatException.NO_PAGE, "the file has " + fileSize
                     + " bytes, too few for a bbolt database (two meta pages)");
         }
-        BoltMeta meta0 = readMeta(0, 0);
-        BoltMeta meta1 = meta0.valid() ? readMeta(1, meta0.pageSize()) : findSecondMeta();
+        BoltMeta meta0 = metas.read(0, 0);
+        BoltMeta meta1 = meta0.valid() ? metas.read(1, meta0.pageSize()) : findSecondMeta(metas, fileSize);
         this.metaPages = List.of(meta0, meta1);
         this.meta = choose(meta0, meta1);
+        checkSize(meta, fileSize);
+        this.store = stores.create(meta);
+        this.pages = new PageReader(store, (int) meta.pageSize(), meta.highWaterPgid());
+    }
+
+    /** Opens {@code path} read-only and reads its meta pages. */
+    public static BoltFile open(Path path) throws IOException {
+        FileChannel channel = FileChannel.open(path, StandardOpenOption.READ);
+        try {
+            return new BoltFile(path, channel.size(), (pageId, pageSize) -> readMeta(channel, pageId, pageSize),
+                    meta -> new FilePageStore(channel, channel.size(), (int) meta.pageSize(), FilePageStore.DEFAULT_MAP_THRESHOLD));
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    /**
+     * A database that was streamed past rather than stored: its meta pages come from the start of the stream, its
+     * data pages from {@code store} (see {@link BoltStreamCondenser}); {@code streamSize} bytes went by.
+     */
+    static BoltFile streamed(Path path, long streamSize, MetaSource metas, PageStoreFactory stores) throws IOException {
+        return new BoltFile(path, streamSize, metas, stores);
+    }
+
+    /** The meta page in use, chosen as {@link #open} does, from the first bytes of a stream. */
+    static BoltMeta chooseMeta(MetaSource metas, long size) throws IOException {
+        BoltMeta meta0 = metas.read(0, 0);
+        BoltMeta meta = choose(meta0, meta0.valid() ? metas.read(1, meta0.pageSize()) : findSecondMeta(metas, size));
+        checkSize(meta, Long.MAX_VALUE);
+        return meta;
+    }
+
+    private static void checkSize(BoltMeta meta, long fileSize) throws BoltFormatException {
         if (meta.highWaterPgid() > Integer.MAX_VALUE) {
             throw new BoltFormatException(meta.pageId(), "high-water mark " + meta.highWaterPgid() + " is too large");
         }
@@ -50,19 +95,6 @@ public final class BoltFile implements Closeable {
             throw new BoltFormatException(BoltFormatException.NO_PAGE, "the file is truncated: its meta page says the"
                     + " database has " + meta.highWaterPgid() + " pages of " + meta.pageSize() + " bytes ("
                     + meta.dataSize() + " bytes) but the file has " + fileSize + " bytes");
-        }
-        this.pages = new PageReader(channel, fileSize, (int) meta.pageSize(), meta.highWaterPgid(),
-                PageReader.DEFAULT_MAP_THRESHOLD);
-    }
-
-    /** Opens {@code path} read-only and reads its meta pages. */
-    public static BoltFile open(Path path) throws IOException {
-        FileChannel channel = FileChannel.open(path, StandardOpenOption.READ);
-        try {
-            return new BoltFile(path, channel);
-        } catch (IOException | RuntimeException e) {
-            channel.close();
-            throw e;
         }
     }
 
@@ -146,7 +178,7 @@ public final class BoltFile implements Closeable {
 
     @Override
     public void close() throws IOException {
-        channel.close();
+        store.close();
     }
 
     /** The root bucket holds only buckets: each value is a bucket header {root pgid u64, sequence u64}. */
@@ -165,7 +197,7 @@ public final class BoltFile implements Closeable {
         });
     }
 
-    private BoltMeta readMeta(long pageId, long pageSize) throws IOException {
+    private static BoltMeta readMeta(FileChannel channel, long pageId, long pageSize) throws IOException {
         ByteBuffer buf = ByteBuffer.allocate(BoltMeta.END_OFFSET);
         long pos = pageId * pageSize;
         while (buf.hasRemaining()) {
@@ -177,19 +209,19 @@ public final class BoltFile implements Closeable {
         return BoltMeta.parse(buf.flip(), pageId);
     }
 
-    private BoltMeta findSecondMeta() throws IOException {
+    private static BoltMeta findSecondMeta(MetaSource metas, long fileSize) throws IOException {
         BoltMeta first = null;
         for (long size : CANDIDATE_PAGE_SIZES) {
             if (size + BoltMeta.END_OFFSET > fileSize) {
                 continue;
             }
-            BoltMeta m = readMeta(1, size);
+            BoltMeta m = metas.read(1, size);
             if (m.valid() && m.pageSize() == size) {
                 return m;
             }
             first = first == null ? m : first;
         }
-        return first != null ? first : readMeta(1, 512);
+        return first != null ? first : metas.read(1, 512);
     }
 
     private static BoltMeta choose(BoltMeta meta0, BoltMeta meta1) throws BoltFormatException {

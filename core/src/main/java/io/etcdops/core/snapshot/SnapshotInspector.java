@@ -37,7 +37,26 @@ public final class SnapshotInspector {
      * the shape of etcd's data. Does not check the sha256 trailer: see {@link #verify(Path, boolean)}.
      */
     public static SnapshotContents inspect(Path file) throws IOException, SnapshotVerificationException {
-        try (BoltFile bolt = BoltFile.open(file)) {
+        BoltFile bolt;
+        try {
+            bolt = BoltFile.open(file);
+        } catch (BoltFormatException e) {
+            throw unreadable(e);
+        }
+        try (bolt) {
+            return inspect(bolt, true);
+        }
+    }
+
+    /**
+     * Checks {@code bolt} as {@link #inspect(Path)} does.
+     *
+     * @param hashValues whether to compute etcdutl's hash: false for a condensed copy
+     *                   ({@link StreamedSnapshotCheck}), whose values are stand-ins; {@link SnapshotContents#hash()}
+     *                   is 0 then
+     */
+    static SnapshotContents inspect(BoltFile bolt, boolean hashValues) throws IOException, SnapshotVerificationException {
+        try {
             for (BoltMeta m : bolt.metaPages()) {
                 // bbolt would fall back to the other meta page, but etcd writes both intact: one bad page is damage
                 if (!m.valid()) {
@@ -45,12 +64,16 @@ public final class SnapshotInspector {
                             + m.problem());
                 }
             }
-            return new Pass(bolt).run();
+            return new Pass(bolt, hashValues).run();
         } catch (BoltFormatException e) {
-            throw new SnapshotVerificationException("snapshot is not a readable bbolt database: " + e.getMessage(), e);
+            throw unreadable(e);
         } catch (EtcdDataException e) {
             throw new SnapshotVerificationException("snapshot is not an etcd database: " + e.getMessage(), e);
         }
+    }
+
+    static SnapshotVerificationException unreadable(BoltFormatException e) {
+        return new SnapshotVerificationException("snapshot is not a readable bbolt database: " + e.getMessage(), e);
     }
 
     /** Checks etcd's sha256 trailer (a plain db without one passes only if {@code allowNoTrailer}), then inspects. */
@@ -61,7 +84,7 @@ public final class SnapshotInspector {
     }
 
     /** etcd data that bbolt stores fine but etcd never writes (a malformed revision key, a KeyValue without key). */
-    private static final class EtcdDataException extends IOException {
+    static final class EtcdDataException extends IOException {
         EtcdDataException(String message) {
             super(message);
         }
@@ -70,6 +93,7 @@ public final class SnapshotInspector {
     /** One read of one file: every bucket, in order, feeding the etcdutl hash and the etcd-specific figures. */
     private static final class Pass {
         private final BoltFile bolt;
+        private final boolean hashValues;
         private final CRC32C hash = new CRC32C();
         /** The pages are read-only buffers: CRC32C would copy each into a fresh array (270 MB per GiB); this is reused. */
         private final byte[] hashScratch = new byte[8192];
@@ -83,8 +107,9 @@ public final class SnapshotInspector {
         private long consistentIndex;
         private long term;
 
-        Pass(BoltFile bolt) {
+        Pass(BoltFile bolt, boolean hashValues) {
             this.bolt = bolt;
+            this.hashValues = hashValues;
         }
 
         SnapshotContents run() throws IOException {
@@ -126,11 +151,14 @@ public final class SnapshotInspector {
                 });
             }
             return new SnapshotContents(revision, compactRevision, scheduledCompactRevision, consistentIndex, term,
-                    keyRevisions, liveKeys.count(), totalKeys, hash.getValue(), names, bolt.pageSize(),
+                    keyRevisions, liveKeys.count(), totalKeys, hashValues ? hash.getValue() : 0, names, bolt.pageSize(),
                     bolt.dataSize(), bolt.fileSize(), SnapshotTrailer.hasTrailerBySize(bolt.fileSize()));
         }
 
         private void hash(ByteBuffer b) {
+            if (!hashValues) {
+                return;
+            }
             for (int p = b.position(), end = b.limit(); p < end; ) {
                 int n = Math.min(hashScratch.length, end - p);
                 b.get(p, hashScratch, 0, n);

@@ -160,8 +160,8 @@ class BoltFileTest {
         try (BoltFile bolt = BoltFile.open(db); FileChannel ch = FileChannel.open(db)) {
             long size = Files.size(db);
             long hwm = bolt.meta().highWaterPgid();
-            PageReader copying = new PageReader(ch, size, PAGE_SIZE, hwm, Long.MAX_VALUE);
-            PageReader mapping = new PageReader(ch, size, PAGE_SIZE, hwm, 0);
+            PageReader copying = new PageReader(new FilePageStore(ch, size, PAGE_SIZE, Long.MAX_VALUE), PAGE_SIZE, hwm);
+            PageReader mapping = new PageReader(new FilePageStore(ch, size, PAGE_SIZE, 0), PAGE_SIZE, hwm);
             long branch = SnapshotFixtures.keyBucketRoot(db);
             int compared = 0;
             for (int i = 0; i < 5; i++) {
