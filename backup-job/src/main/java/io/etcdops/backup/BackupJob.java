@@ -24,7 +24,7 @@ import java.time.Duration;
 /** backup-job: take a verified snapshot of etcd and store it; `list` and `verify` inspect the store. */
 @Command(name = "backup-job", mixinStandardHelpOptions = true, versionProvider = ToolVersion.class, sortOptions = false,
         description = {"Snapshots one healthy etcd member (a caught-up follower first), verifies it (etcd's sha256 trailer "
-                + "and a read of the bbolt file), compresses and encrypts it, uploads it and writes its manifest last; "
+                + "and a check of the bbolt db as it streams past), compresses and encrypts it, uploads it and writes its manifest last; "
                 + "then applies retention."},
         subcommands = {ListSnapshotsCommand.class, VerifySnapshotCommand.class},
         footer = {"%nEnvironment variables: every option above names its variable; etcd connection variables use etcdctl's "
@@ -55,12 +55,13 @@ public final class BackupJob extends JobCommand {
     EncryptionKeyOption encryption;
 
     @Option(names = "--verify", paramLabel = "full|trailer", defaultValue = "${env:ETCD_OPS_VERIFY:-full}",
-            description = "full: check etcd's sha256 trailer and read the bbolt file (revision, keys); trailer: the sha256 "
-                    + "trailer only, no spool file (env ETCD_OPS_VERIFY; default ${DEFAULT-VALUE}).")
+            description = "full: check etcd's sha256 trailer and the bbolt db as it streams past (revision, keys); trailer: "
+                    + "the sha256 trailer only (env ETCD_OPS_VERIFY; default ${DEFAULT-VALUE}).")
     String verify;
 
     @Option(names = "--spool-dir", paramLabel = "DIR", defaultValue = "${env:ETCD_OPS_SPOOL_DIR}",
-            description = "Where --verify full keeps the snapshot copy it reads (needs room for the db) and the S3 parts / "
+            description = "Where --verify full keeps its condensed copy of the db (keys and tree pages: 0.6% of a db of 16 KiB "
+                    + "values, 19% for 250-byte values) and the S3 parts / "
                     + "Azure blocks in flight wait (part size x (parallelism + 1)); default the system temp dir (env ETCD_OPS_SPOOL_DIR).")
     Path spoolDir;
 

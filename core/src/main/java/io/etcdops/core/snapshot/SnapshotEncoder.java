@@ -9,7 +9,7 @@ import java.util.HexFormat;
 /**
  * The write side of a snapshot object: etcd's raw stream in, stored bytes out, on two threads.
  * <pre>
- * caller's thread:  raw -> trailer check (sha256 of the db) -> [copy to spool file] -> hand-off queue
+ * caller's thread:  raw -> trailer check (sha256 of the db) -> [check of the stream, see StreamedSnapshotCheck] -> hand-off queue
  * encoder thread:   hand-off queue -> compress -> encrypt -> sha256(stored) -> sink (the upload)
  * </pre>
  * The db's sha256 recorded in the manifest is the one the trailer check computes anyway (for a valid snapshot it
@@ -25,17 +25,18 @@ public final class SnapshotEncoder {
     private final SnapshotTrailer.CheckingOutputStream input;
     private final HashingOutputStream stored;
     private final PipelinedOutputStream pipeline;
-    private final OutputStream spool;
+    /** A second consumer of the raw stream (the bbolt check), or null. */
+    private final OutputStream tee;
     /** Stored bytes == etcd's stream: their sha256 is the trailer check's, not computed a second time. */
     private final boolean passthrough;
 
-    public SnapshotEncoder(OutputStream sink, Compression compression, SnapshotCipher cipher, OutputStream spool) throws IOException {
+    public SnapshotEncoder(OutputStream sink, Compression compression, SnapshotCipher cipher, OutputStream tee) throws IOException {
         this.passthrough = storesRawStream(compression, cipher);
         this.stored = new HashingOutputStream(sink, !passthrough);
         OutputStream encrypting = cipher == null ? stored : cipher.encrypting(stored);
         this.pipeline = new PipelinedOutputStream(compression.compressing(encrypting), BLOCK, DEPTH, "snapshot-encoder");
-        this.spool = spool;
-        this.input = new SnapshotTrailer.CheckingOutputStream(spool == null ? pipeline : new TeeOutputStream(pipeline, spool));
+        this.tee = tee;
+        this.input = new SnapshotTrailer.CheckingOutputStream(tee == null ? pipeline : new TeeOutputStream(pipeline, tee));
     }
 
     /** True when the stored object is etcd's stream byte for byte (no compression, no encryption). */
@@ -48,11 +49,11 @@ public final class SnapshotEncoder {
         return input;
     }
 
-    /** Ends compression and encryption (final frames), waits for the encoder thread, flushes the spool. */
+    /** Ends compression and encryption (final frames), waits for the encoder thread, flushes the tee. */
     public void finish() throws IOException {
         pipeline.close();
-        if (spool != null) {
-            spool.flush();
+        if (tee != null) {
+            tee.flush();
         }
     }
 
@@ -82,7 +83,7 @@ public final class SnapshotEncoder {
         return passthrough ? HexFormat.of().formatHex(input.checker().sha256OfAll()) : stored.sha256Hex();
     }
 
-    /** Writes every byte to two streams; closing closes only the first (the spool is the caller's). */
+    /** Writes every byte to two streams; closing closes only the first (the second is the caller's). */
     static final class TeeOutputStream extends OutputStream {
         private final OutputStream a;
         private final OutputStream b;
