@@ -1,7 +1,7 @@
 package io.etcdops.backup;
 
+import io.etcdops.core.runtime.Json;
 import tools.jackson.databind.JsonNode;
-import io.etcdops.core.runtime.JobReport;
 import io.etcdops.core.snapshot.SnapshotCatalog;
 import io.etcdops.core.snapshot.SnapshotFetcher;
 import io.etcdops.core.store.StoreLocation;
@@ -48,7 +48,7 @@ class BackupFileStoreIT {
                             "--output-dir", tmp.resolve("out").toString());
             assertThat(r.exitCode()).as(r.toString()).isZero();
 
-            JsonNode report = JobReport.JSON.readTree(r.reportLine());
+            JsonNode report = Json.mapper().readTree(r.reportLine());
             assertThat(report.get("status").asText()).isEqualTo("succeeded");
             assertThat(report.get("revision").asLong()).isEqualTo(before.revision());
             assertThat(report.get("key-count").asLong()).isEqualTo(before.kvs().size());

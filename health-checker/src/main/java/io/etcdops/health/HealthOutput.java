@@ -1,5 +1,6 @@
 package io.etcdops.health;
 
+import io.etcdops.core.runtime.Json;
 import io.etcdops.core.runtime.JobReport;
 import io.etcdops.health.action.ActionResult;
 import io.etcdops.health.backup.BackupAge;
@@ -75,14 +76,14 @@ final class HealthOutput {
     void writeFiles(Path dir) {
         try {
             Files.createDirectories(dir);
-            write(dir, "findings.json", JobReport.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(ev.findings()));
+            write(dir, "findings.json", Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(ev.findings()));
             Map<String, Object> all = new LinkedHashMap<>();
             all.put("status", statusWord(ev.status()));
             all.put("cluster", ev.cluster());
             all.put("members", ev.members());
             all.put("findings", ev.findings());
             all.put("actions", actions);
-            write(dir, "health.json", JobReport.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(all));
+            write(dir, "health.json", Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(all));
         } catch (IOException e) {
             System.err.println("could not write --output-dir " + dir + ": " + e.getMessage());
         }

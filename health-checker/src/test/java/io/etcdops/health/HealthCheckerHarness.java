@@ -1,7 +1,7 @@
 package io.etcdops.health;
 
+import io.etcdops.core.runtime.Json;
 import tools.jackson.core.type.TypeReference;
-import io.etcdops.core.runtime.JobReport;
 import io.etcdops.core.runtime.JobRunner;
 import io.etcdops.testkit.etcd.EtcdBinaries;
 import io.etcdops.testkit.etcd.EtcdCluster;
@@ -106,7 +106,7 @@ final class HealthCheckerHarness {
         String stdout = out.toString(StandardCharsets.UTF_8);
         String last = stdout.lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b).orElse("{}");
         try {
-            Map<String, Object> json = JobReport.JSON.readValue(last, new TypeReference<Map<String, Object>>() { });
+            Map<String, Object> json = Json.mapper().readValue(last, new TypeReference<Map<String, Object>>() { });
             Result r = new Result(code, stdout, err.toString(StandardCharsets.UTF_8), json);
             System.out.println(r);
             return r;

@@ -1,7 +1,7 @@
 package io.etcdops.replacer;
 
+import io.etcdops.core.runtime.Json;
 import io.etcdops.core.runtime.JobException;
-import io.etcdops.core.runtime.JobReport;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -39,7 +39,7 @@ final class UnhealthySince {
             return out;
         }
         try {
-            Map<String, String> raw = JobReport.JSON.readValue(json, new TypeReference<Map<String, String>>() { });
+            Map<String, String> raw = Json.mapper().readValue(json, new TypeReference<Map<String, String>>() { });
             raw.forEach((pod, at) -> out.put(pod, Instant.parse(at)));
         } catch (RuntimeException e) { // JacksonException included: unchecked in Jackson 3
             LOG.warn("ignoring unreadable {} annotation ({}): grace periods start again", ANNOTATION, e.getMessage());
@@ -79,8 +79,8 @@ final class UnhealthySince {
             }
             Map<String, String> raw = new TreeMap<>();
             since.forEach((pod, at) -> raw.put(pod, at.toString()));
-            String value = JobReport.JSON.writeValueAsString(raw);
-            String patch = JobReport.JSON.writeValueAsString(Map.of("metadata", Map.of("annotations", Map.of(ANNOTATION, value))));
+            String value = Json.mapper().writeValueAsString(raw);
+            String patch = Json.mapper().writeValueAsString(Map.of("metadata", Map.of("annotations", Map.of(ANNOTATION, value))));
             client.apps().statefulSets().inNamespace(ns).withName(name).patch(PatchContext.of(PatchType.JSON_MERGE), patch);
         } catch (JacksonException e) {
             throw new IllegalStateException(e);

@@ -1,5 +1,6 @@
 package io.etcdops.upgrade;
 
+import io.etcdops.core.runtime.Json;
 import tools.jackson.databind.JsonNode;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.maintenance.StatusResponse;
@@ -13,7 +14,6 @@ import io.etcdops.core.etcd.MemberInfo;
 import io.etcdops.core.etcd.MemberStatus;
 import io.etcdops.core.etcd.PemFiles;
 import io.etcdops.core.runtime.JobException;
-import io.etcdops.core.runtime.JobReport;
 
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -103,7 +103,7 @@ public final class ClusterProbe implements AutoCloseable {
             if (r.statusCode() != 200) {
                 return Optional.empty();
             }
-            JsonNode n = JobReport.JSON.readTree(r.body());
+            JsonNode n = Json.mapper().readTree(r.body());
             return EtcdVersion.tryParse(n.path("etcdcluster").asString(""));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -1,11 +1,11 @@
 package io.etcdops.upgrade;
 
+import io.etcdops.core.runtime.Json;
 import tools.jackson.databind.JsonNode;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.cluster.Member;
 import io.etcdops.core.kube.ClusterLease;
 import io.etcdops.core.kube.ProgressRecord;
-import io.etcdops.core.runtime.JobReport;
 import io.etcdops.core.runtime.JobRunner;
 import io.etcdops.testkit.jobs.JobProcess;
 import io.etcdops.testkit.kube.EtcdStatefulSets;
@@ -100,7 +100,7 @@ final class SimulatedEtcd implements AutoCloseable {
 
     static Run finished(JobProcess.Result r) {
         try {
-            return new Run(r.exitCode(), JobReport.JSON.readTree(r.reportLine()), r.stderr());
+            return new Run(r.exitCode(), Json.mapper().readTree(r.reportLine()), r.stderr());
         } catch (RuntimeException e) {
             throw new AssertionError("no JSON report from the upgrader:\n" + r, e);
         }
@@ -108,7 +108,7 @@ final class SimulatedEtcd implements AutoCloseable {
 
     private static JsonNode readReport(Path dir) {
         try {
-            return JobReport.JSON.readTree(Files.readString(dir.resolve("report.json")));
+            return Json.mapper().readTree(Files.readString(dir.resolve("report.json")));
         } catch (IOException e) {
             throw new UncheckedIOException("no report.json in " + dir, e);
         }
@@ -133,7 +133,7 @@ final class SimulatedEtcd implements AutoCloseable {
         try {
             HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(clientUrl(ordinal).resolve("/version"))
                     .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-            JsonNode n = JobReport.JSON.readTree(r.body());
+            JsonNode n = Json.mapper().readTree(r.body());
             return Map.of("server", n.path("etcdserver").asText(), "cluster", n.path("etcdcluster").asText());
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -258,12 +258,19 @@ public final class BoltStreamCondenser extends OutputStream {
         store.put(pgid, out, 0, w);
     }
 
-    /** Every key and value lies inside the span (else the page is kept whole, for the reader to reject). */
+    /**
+     * Every key and value lies inside the span, and together they fit in it (a corrupt page may point several
+     * elements at the same bytes: their copies would not fit). Otherwise the page is kept whole, for the reader to
+     * reject if a tree reaches it.
+     */
     private static boolean elementsInside(byte[] src, int off, int len, int count) {
+        long total = BoltPage.HEADER_SIZE + (long) count * BoltPage.ELEMENT_SIZE;
         for (int i = 0; i < count; i++) {
             int e = off + BoltPage.HEADER_SIZE + i * BoltPage.ELEMENT_SIZE;
-            long end = (e - off) + u32(src, e + 4) + u32(src, e + 8) + u32(src, e + 12);
-            if (end > len) {
+            long sizes = u32(src, e + 8) + u32(src, e + 12);
+            long end = (e - off) + u32(src, e + 4) + sizes;
+            total += sizes;
+            if (end > len || total > len) {
                 return false;
             }
         }

@@ -1,10 +1,10 @@
 package io.etcdops.core.cli;
 
+import io.etcdops.core.runtime.Json;
 import io.etcdops.core.etcd.Durations;
 import io.etcdops.core.runtime.CommonOptions;
 import io.etcdops.core.runtime.ExitCode;
 import io.etcdops.core.runtime.JobException;
-import io.etcdops.core.runtime.JobReport;
 import io.etcdops.core.snapshot.SnapshotCatalog;
 import io.etcdops.core.snapshot.SnapshotManifest;
 import io.etcdops.core.store.SnapshotStore;
@@ -92,7 +92,7 @@ public final class ListSnapshotsCommand implements Callable<Integer> {
                 row.put("manifest", e.manifest());
                 rows.add(row);
             }
-            out.println(JobReport.JSON.writeValueAsString(rows));
+            out.println(Json.mapper().writeValueAsString(rows));
         } else {
             out.printf("%-28s %12s %10s %12s %8s %-10s %s%n", "NAME", "REVISION", "KEYS", "STORED", "ETCD", "COMPRESS", "ENCRYPTION");
             for (SnapshotCatalog.Entry e : entries) {

@@ -1,7 +1,7 @@
 package io.etcdops.core.kube;
 
+import io.etcdops.core.runtime.Json;
 import io.etcdops.core.runtime.JobException;
-import io.etcdops.core.runtime.JobReport;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -32,7 +32,7 @@ public final class ProgressRecord {
     public static final String ANNOTATION = "etcd-ops.io/progress";
     private static final Logger LOG = LoggerFactory.getLogger(ProgressRecord.class);
     /** The reports' mapper, tolerant of fields a newer etcd-ops version may have written. */
-    private static final ObjectMapper JSON = JobReport.JSON.rebuild()
+    private static final ObjectMapper JSON = Json.mapper().rebuild()
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
 
     /**

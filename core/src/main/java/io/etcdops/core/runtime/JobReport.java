@@ -1,9 +1,6 @@
 package io.etcdops.core.runtime;
 
 import tools.jackson.core.JacksonException;
-import tools.jackson.databind.ObjectMapper;
-import tools.jackson.databind.cfg.DateTimeFeature;
-import tools.jackson.databind.json.JsonMapper;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -22,10 +19,6 @@ import java.util.Map;
  * {@code exit-code} and, on failure, {@code error}.
  */
 public final class JobReport {
-    /** The project's one JSON mapper (Jackson 3, the line fabric8 uses): java.time as ISO-8601 text. */
-    public static final ObjectMapper JSON = JsonMapper.builder()
-            .disable(DateTimeFeature.WRITE_DATES_AS_TIMESTAMPS).build();
-
     private final Map<String, Object> values = new LinkedHashMap<>();
     private final Instant started = Instant.now();
 
@@ -62,7 +55,7 @@ public final class JobReport {
         }
         values.putIfAbsent("duration-seconds", Math.round((Instant.now().toEpochMilli() - started.toEpochMilli()) / 10.0) / 100.0);
         try {
-            stdout.println(JSON.writeValueAsString(values));
+            stdout.println(Json.mapper().writeValueAsString(values));
             stdout.flush();
         } catch (JacksonException e) {
             stdout.println("{\"status\":\"failed\",\"error\":\"report serialization failed\"}");
@@ -88,12 +81,12 @@ public final class JobReport {
             for (Map.Entry<String, Object> e : values.entrySet()) {
                 Object v = e.getValue();
                 String text = v == null ? "" : v instanceof CharSequence || v instanceof Number || v instanceof Boolean
-                        ? String.valueOf(v) : JSON.writeValueAsString(v);
+                        ? String.valueOf(v) : Json.mapper().writeValueAsString(v);
                 Path tmp = dir.resolve("." + e.getKey() + ".tmp");
                 Files.writeString(tmp, text, StandardCharsets.UTF_8);
                 Files.move(tmp, dir.resolve(e.getKey()), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             }
-            Files.writeString(dir.resolve("report.json"), JSON.writeValueAsString(values), StandardCharsets.UTF_8);
+            Files.writeString(dir.resolve("report.json"), Json.mapper().writeValueAsString(values), StandardCharsets.UTF_8);
         } catch (IOException | JacksonException e) {
             System.err.println("could not write --output-dir " + dir + ": " + e.getMessage());
         }

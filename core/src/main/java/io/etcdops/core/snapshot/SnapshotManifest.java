@@ -1,9 +1,9 @@
 package io.etcdops.core.snapshot;
 
+import io.etcdops.core.runtime.Json;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import io.etcdops.core.runtime.JobReport;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -54,11 +54,11 @@ public record SnapshotManifest(
     }
 
     public byte[] toJson() throws IOException {
-        return JobReport.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(this);
+        return Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(this);
     }
 
     public static SnapshotManifest fromJson(InputStream in) throws IOException {
-        return JobReport.JSON.readValue(in, SnapshotManifest.class);
+        return Json.mapper().readValue(in, SnapshotManifest.class);
     }
 
     public Compression compressionType() {

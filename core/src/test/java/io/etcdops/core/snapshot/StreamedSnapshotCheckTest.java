@@ -139,6 +139,38 @@ class StreamedSnapshotCheckTest {
                 .hasMessageContaining("bytes a check of the stream holds");
     }
 
+    @ParameterizedTest(name = "etcd {0}")
+    @MethodSource("io.etcdops.core.bbolt.SnapshotFixtures#versions")
+    void aLeafWhoseElementsShareTheirBytesFailsAsInTheFile(String version) throws Exception {
+        Path db = SnapshotFixtures.copy(version, tmp);
+        long leaf = leafWithElements(db, 2);
+        // elements 0 and 1 both claim every byte after the element array, as a long key and a 10-byte value (kept as
+        // it is): each fits in the page, their copies together would not
+        int count = Short.toUnsignedInt(SnapshotFixtures.read(db, leaf * PAGE + 10, 2).order(ByteOrder.LITTLE_ENDIAN).getShort(0));
+        int elementsEnd = 16 + count * 16;
+        for (int i = 0; i < 2; i++) {
+            int e = 16 + i * 16;
+            ByteBuffer element = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN)
+                    .putInt(elementsEnd - e).putInt(PAGE - elementsEnd - 10).putInt(10);
+            SnapshotFixtures.write(db, leaf * PAGE + e + 4, element.array());
+        }
+        assertSameFailure(db, "page " + leaf + ": key 1 is not greater than key 0");
+    }
+
+    /** A single-page leaf of the key bucket with at least {@code min} elements. */
+    private static long leafWithElements(Path db, int min) throws IOException {
+        long branch = SnapshotFixtures.keyBucketRoot(db);
+        int children = Short.toUnsignedInt(SnapshotFixtures.read(db, branch * PAGE + 10, 2).order(ByteOrder.LITTLE_ENDIAN).getShort(0));
+        for (int i = 0; i < children; i++) {
+            long child = SnapshotFixtures.read(db, SnapshotFixtures.branchChildOffset(branch, i), 8).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
+            ByteBuffer h = SnapshotFixtures.read(db, child * PAGE, 16).order(ByteOrder.LITTLE_ENDIAN);
+            if (h.getShort(8) == 0x02 && Short.toUnsignedInt(h.getShort(10)) >= min && h.getInt(12) == 0) {
+                return child;
+            }
+        }
+        throw new IllegalStateException("no single-page leaf with " + min + " elements under the key bucket");
+    }
+
     private Path dir(String name) throws IOException {
         return Files.createDirectories(tmp.resolve(name));
     }

@@ -1,5 +1,6 @@
 package io.etcdops.health.bench;
 
+import io.etcdops.core.runtime.Json;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.maintenance.StatusResponse;
@@ -166,7 +167,7 @@ public final class DefragBench {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         int code = p.waitFor();
         String json = out.lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b).orElse("{}");
-        var tree = io.etcdops.core.runtime.JobReport.JSON.readTree(json);
+        var tree = io.etcdops.core.runtime.Json.mapper().readTree(json);
         List<String> parts = new ArrayList<>();
         for (var s : tree.path("actions").path(0).path("steps")) {
             double secs = Duration.between(java.time.Instant.parse(s.path("startedAt").asText()),

@@ -1,5 +1,6 @@
 package io.etcdops.health.kube;
 
+import io.etcdops.core.runtime.Json;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.ObjectMapper;
 import io.etcdops.core.etcd.ClusterView;
@@ -7,7 +8,6 @@ import io.etcdops.core.etcd.MemberInfo;
 import io.etcdops.core.etcd.MemberStatus;
 import io.etcdops.core.kube.StatefulSetTarget;
 import io.etcdops.core.kube.TargetOverrides;
-import io.etcdops.core.runtime.JobReport;
 import io.etcdops.health.Finding;
 import io.etcdops.health.HealthEvaluator;
 import io.etcdops.health.Observation;
@@ -42,7 +42,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * recorded input (a member dropped, a member turned learner, a pod crash-looping, replicas changed) and says so.
  */
 class StatefulSetComparisonTest {
-    private static final ObjectMapper JSON = JobReport.JSON.rebuild().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
+    private static final ObjectMapper JSON = Json.mapper().rebuild().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
     private static final long MAX_LAG = Thresholds.defaults().maxRaftLag();
 
     @Test
