@@ -136,19 +136,20 @@ class BackupCloudStoresIT {
         String bucket = "stop-" + UUID.randomUUID().toString().substring(0, 8);
         s3.createBucket(bucket);
         try (EtcdCluster cluster = EtcdCluster.start(EtcdBinaries.V3_5, 1)) {
-            cluster.fill(80L * 1024 * 1024, 32 * 1024);
+            // 2 KiB values: the bbolt check's condensed copy in the spool (keys and tree pages) grows with the stream
+            cluster.fill(80L * 1024 * 1024, 2 * 1024);
             Path spool = Files.createDirectories(tmp.resolve("spool"));
             JobProcess.Running running = s3Job(cluster.endpoints())
                     .start("--store", "s3://" + bucket + "/etcd", "--compression", "none", "--part-size-mib", "5",
                             "--upload-parallelism", "1", "--spool-dir", spool.toString());
-            // With backpressure the snapshot advances only as fast as parts are uploaded: once 20 MiB are spooled,
-            // parts are on their way to S3. Stop the server then.
+            // With backpressure the snapshot advances only as fast as parts are uploaded: once the condensed copy has
+            // 512 KiB (about a sixth of the stream, ~14 MiB), parts of 5 MiB are on their way to S3. Stop the server then.
             boolean stoppedWhileRunning = false;
             long deadline = System.nanoTime() + 60_000_000_000L;
             while (!stoppedWhileRunning && running.process().isAlive() && System.nanoTime() < deadline) {
                 try (var files = Files.list(spool)) {
                     for (Path p : files.toList()) {
-                        if (Files.size(p) > 20L * 1024 * 1024) {
+                        if (Files.size(p) >= 512 * 1024) {
                             s3.stop();
                             stoppedWhileRunning = running.process().isAlive();
                         }
@@ -183,7 +184,7 @@ class BackupCloudStoresIT {
         s3.createBucket(bucket);
         try (EtcdCluster cluster = EtcdCluster.start(EtcdBinaries.V3_5, 1)) {
             cluster.fill(12L * 1024 * 1024, 32 * 1024);
-            // --verify trailer: no db copy is spooled, so only the 5 MiB part files can fill the 1 MiB disk
+            // --verify trailer: no condensed copy either, so only the 5 MiB part files can fill the 1 MiB disk
             JobProcess.Result r = s3Job(cluster.endpoints()).run("--store", "s3://" + bucket + "/etcd",
                     "--compression", "none", "--verify", "trailer", "--spool-dir", tiny.toString());
             assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
