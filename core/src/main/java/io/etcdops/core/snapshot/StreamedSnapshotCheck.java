@@ -48,7 +48,6 @@ public final class StreamedSnapshotCheck extends OutputStream {
 
     /** Checks what streamed past (the whole stream must have been written) and drops the condensed copy. */
     public SnapshotContents finish() throws IOException, SnapshotVerificationException {
-        finished = true;
         BoltFile bolt;
         try {
             bolt = condenser.finish();
@@ -56,12 +55,14 @@ public final class StreamedSnapshotCheck extends OutputStream {
             condenser.discard();
             throw SnapshotInspector.unreadable(e);
         }
+        // the BoltFile owns the condensed copy now, and deletes it on close
+        finished = true;
         try (bolt) {
             return SnapshotInspector.inspect(bolt, false);
         }
     }
 
-    /** Drops the condensed copy of a stream that failed; nothing to do after {@link #finish()}. */
+    /** Drops the condensed copy of a stream that failed; nothing to do after a {@link #finish()} that got that far. */
     public void discard() throws IOException {
         if (!finished) {
             condenser.discard();
