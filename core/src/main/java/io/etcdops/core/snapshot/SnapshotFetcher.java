@@ -17,8 +17,8 @@ import java.nio.file.StandardCopyOption;
 
 /**
  * Downloads a committed snapshot, decrypts and decompresses it into a local file and proves it is the one the
- * manifest describes: sha256 and size of the stored object, sha256 of the db, etcd's own trailer, and a bbolt read
- * whose revision and key count match. Any mismatch is exit 4 and leaves no output file. Used by
+ * manifest describes: sha256 and size of the stored object, sha256 of the db, etcd's own trailer, and a bbolt check
+ * of the decoded stream ({@link StreamedSnapshotCheck}) whose revision and key count match. Any mismatch is exit 4 and leaves no output file. Used by
  * {@code restore-job fetch} (the init container) and the restore drill; {@code backup-job verify} runs the same checks
  * on the stream, keeping no copy ({@link #verify}).
  */
@@ -35,17 +35,22 @@ public final class SnapshotFetcher {
         SnapshotManifest m = entry.manifest();
         SnapshotCipher cipher = cipherFor(m, key, entry.name());
         Path tmp = out.resolveSibling("." + out.getFileName() + ".partial");
+        Path work = out.resolveSibling("." + out.getFileName() + ".check");
         Files.createDirectories(tmp.toAbsolutePath().getParent());
+        // the bbolt check reads the decoded stream as it is written: the file is not read back
+        StreamedSnapshotCheck check = new StreamedSnapshotCheck(work);
         try {
             try (OutputStream file = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
-                decodeChecked(store, entry, cipher, file);
+                decodeChecked(store, entry, cipher, new SnapshotEncoder.TeeOutputStream(file, check));
             }
-            SnapshotContents c = matchingManifest(m, inspect(tmp));
+            SnapshotContents c = matchingManifest(m, finish(check, entry));
             Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             LOG.info("fetched and verified {} -> {} (revision {}, {} keys)", entry.name(), out, c.effectiveRevision(), c.liveKeys());
             return new Fetched(out, entry, c);
         } finally {
+            check.discard();
             Files.deleteIfExists(tmp);
+            Files.deleteIfExists(work);
         }
     }
 
@@ -66,19 +71,20 @@ public final class SnapshotFetcher {
         StreamedSnapshotCheck check = new StreamedSnapshotCheck(work);
         try {
             SnapshotDecoder.Result r = decodeChecked(store, entry, cipher, check);
-            check.flush();
-            SnapshotContents c;
-            try {
-                c = check.finish();
-            } catch (SnapshotVerificationException e) {
-                throw JobException.verification("snapshot " + entry.name() + " is not a valid etcd db: " + e.getMessage(), e);
-            }
-            matchingManifest(m, c);
+            SnapshotContents c = matchingManifest(m, finish(check, entry));
             LOG.info("verified {} (revision {}, {} keys)", entry.name(), c.effectiveRevision(), c.liveKeys());
             return new Verified(entry, c, r.rawSize());
         } finally {
             check.discard();
             Files.deleteIfExists(work);
+        }
+    }
+
+    private static SnapshotContents finish(StreamedSnapshotCheck check, SnapshotCatalog.Entry entry) throws IOException {
+        try {
+            return check.finish();
+        } catch (SnapshotVerificationException e) {
+            throw JobException.verification("snapshot " + entry.name() + " is not a valid etcd db: " + e.getMessage(), e);
         }
     }
 
