@@ -5,8 +5,9 @@ import tools.jackson.databind.cfg.DateTimeFeature;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The project's one JSON mapper (Jackson 3, the line fabric8 uses): java.time as ISO-8601 text. Built on first use,
- * not when a job starts: it loads some 500 classes (~0.1 s), and a backup needs it only for its manifest and report.
+ * The project's one JSON mapper (Jackson 3, the line fabric8 uses): java.time as ISO-8601 text. Built on first use
+ * (some 500 classes, ~0.1 s); a job's {@code main} ({@link JobRunner#main}) builds it first thing, where it costs
+ * the least peak memory.
  */
 public final class Json {
     private Json() {
