@@ -15,7 +15,7 @@ import java.nio.file.StandardOpenOption;
  * as its header only. Written once, then read: {@link #finishWriting} flushes and switches to reading.
  */
 final class CondensedPageStore implements PageStore {
-    private static final int WRITE_BUFFER = 1 << 18;
+    private static final int WRITE_BUFFER = 1 << 16;
     private static final int LENGTH_PREFIX = 4;
 
     private final Path file;

@@ -21,6 +21,8 @@ final class KeyValueCondenser implements BoltStreamCondenser.ValueCondenser {
     private static final byte NOT_A_PROTOBUF = 0x07;
 
     private final SnapshotInspector.KeyValueFields kv = new SnapshotInspector.KeyValueFields();
+    /** A view of the array the condenser hands in (the same one page after page), re-aimed at each value. */
+    private ByteBuffer view = ByteBuffer.allocate(0);
 
     @Override
     public int condense(byte[] src, int off, int len, byte[] out, int outOff) {
@@ -28,7 +30,10 @@ final class KeyValueCondenser implements BoltStreamCondenser.ValueCondenser {
             return -1;
         }
         try {
-            if (!kv.parse(ByteBuffer.wrap(src, off, len), 0)) {
+            if (view.array() != src) {
+                view = ByteBuffer.wrap(src);
+            }
+            if (!kv.parse(view.clear().position(off).limit(off + len), 0)) {
                 return 0;
             }
         } catch (SnapshotInspector.EtcdDataException e) {
