@@ -14,7 +14,8 @@ import java.util.List;
 /**
  * A read-only bbolt database file (an etcd snapshot or member db), read page by page through a {@link FileChannel}
  * so memory does not grow with the file: a 1 GiB file reads with a small heap. It never writes, locks or maps the
- * whole file, so it is safe on a file another process has open read-only.
+ * whole file, so it is safe on a file another process has open read-only. A database that only streamed past is
+ * read the same way from what {@link BoltStreamCondenser} kept of it ({@link PageStore}).
  *
  * <p>Opening reads both meta pages and, as bbolt does, uses the valid one with the higher txid; {@link #metaPages()}
  * shows both, so a verifier can insist that both are intact. The format is bbolt's on little-endian machines (bbolt
@@ -50,10 +51,8 @@ public final class BoltFile implements Closeable {
             throw new BoltFormatException(BoltFormatException.NO_PAGE, "the file has " + fileSize
                     + " bytes, too few for a bbolt database (two meta pages)");
         }
-        BoltMeta meta0 = metas.read(0, 0);
-        BoltMeta meta1 = meta0.valid() ? metas.read(1, meta0.pageSize()) : findSecondMeta(metas, fileSize);
-        this.metaPages = List.of(meta0, meta1);
-        this.meta = choose(meta0, meta1);
+        this.metaPages = readMetaPages(metas, fileSize);
+        this.meta = choose(metaPages.get(0), metaPages.get(1));
         checkSize(meta, fileSize);
         this.store = stores.create(meta);
         this.pages = new PageReader(store, (int) meta.pageSize(), meta.highWaterPgid());
@@ -81,10 +80,16 @@ public final class BoltFile implements Closeable {
 
     /** The meta page in use, chosen as {@link #open} does, from the first bytes of a stream. */
     static BoltMeta chooseMeta(MetaSource metas, long size) throws IOException {
-        BoltMeta meta0 = metas.read(0, 0);
-        BoltMeta meta = choose(meta0, meta0.valid() ? metas.read(1, meta0.pageSize()) : findSecondMeta(metas, size));
+        List<BoltMeta> both = readMetaPages(metas, size);
+        BoltMeta meta = choose(both.get(0), both.get(1));
         checkSize(meta, Long.MAX_VALUE);
         return meta;
+    }
+
+    /** Page 0, and page 1 where page 0's page size says (or, page 0 being unreadable, where bbolt would look). */
+    private static List<BoltMeta> readMetaPages(MetaSource metas, long size) throws IOException {
+        BoltMeta meta0 = metas.read(0, 0);
+        return List.of(meta0, meta0.valid() ? metas.read(1, meta0.pageSize()) : findSecondMeta(metas, size));
     }
 
     private static void checkSize(BoltMeta meta, long fileSize) throws BoltFormatException {
