@@ -10,7 +10,8 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * The pages {@link BoltStreamCondenser} kept from a streamed database, appended to one work file in stream order and
- * found again through an in-memory index (4 bytes per page of the database: 1.2 MiB for a 1.2 GB db). Each record is
+ * found again through an in-memory index (4 bytes per page of the database: 1.2 MiB for a 1.2 GB db, grown as the
+ * stream advances). Each record is
  * {@code [int length][page]}, 8-byte aligned; a negative length marks a page whose span was too large to keep, stored
  * as its header only. Written once, then read: {@link #finishWriting} flushes and switches to reading.
  */
@@ -21,8 +22,12 @@ final class CondensedPageStore implements PageStore {
     private final Path file;
     private final FileChannel channel;
     private final int pageSize;
-    /** Record offset / 8 + 1 per page id; 0: the stream held no page of its own there. */
-    private final int[] index;
+    /**
+     * Record offset / 8 + 1 per page id; 0: the stream held no page of its own there. Grown as the stream advances
+     * (pages arrive in block order), so a meta page claiming more pages than the stream carries costs nothing.
+     */
+    private int[] index = new int[1024];
+    private final long highWaterPgid;
     private final ByteBuffer writeBuffer = ByteBuffer.allocate(WRITE_BUFFER).order(ByteOrder.LITTLE_ENDIAN);
     private long written;
     private long streamSize = -1;
@@ -34,7 +39,7 @@ final class CondensedPageStore implements PageStore {
         this.file = file;
         this.channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
         this.pageSize = pageSize;
-        this.index = new int[(int) highWaterPgid];
+        this.highWaterPgid = highWaterPgid;
     }
 
     /** Keeps {@code len} bytes of {@code src} as page {@code pgid}. */
@@ -52,6 +57,9 @@ final class CondensedPageStore implements PageStore {
         long slot = (written + writeBuffer.position()) / 8 + 1;
         if (slot > Integer.MAX_VALUE) {
             throw new IOException("the condensed copy of the snapshot passed 16 GiB");
+        }
+        if (pgid >= index.length) {
+            index = java.util.Arrays.copyOf(index, (int) Math.min(highWaterPgid, Math.max(pgid + 1, 2L * index.length)));
         }
         index[(int) pgid] = (int) slot;
         if (writeBuffer.remaining() < LENGTH_PREFIX) {
@@ -102,7 +110,7 @@ final class CondensedPageStore implements PageStore {
 
     @Override
     public ByteBuffer head(long pgid, Object referrer, PageReader.Scratch scratch) throws IOException {
-        int slot = index[(int) pgid];
+        int slot = pgid < index.length ? index[(int) pgid] : 0;
         if (slot == 0) {
             if ((pgid + 1) * pageSize > streamSize) {
                 throw new BoltFormatException(pgid, "lies past the end of the stream (" + streamSize + " bytes): the"
