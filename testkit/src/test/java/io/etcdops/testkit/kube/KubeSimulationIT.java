@@ -75,10 +75,13 @@ class KubeSimulationIT {
                         .as("claim protected while its pod runs").isNotNull();
                 k.pods().withName("etcd-1").delete();
                 sim.awaitPodGone("etcd-1", uid1, UP);
-                KubeSimulation.await("etcd-1 running on a new claim", UP, () -> {
+                // etcd started on the new claim: running, or (an empty member of an existing cluster fails at once,
+                // "already bootstrapped") restarted at least once; a crash-looping process is easy to miss by polling
+                KubeSimulation.await("etcd-1 started on a new claim", UP, () -> {
                     var pvc = k.persistentVolumeClaims().withName("etcd-data-etcd-1").get();
-                    return pvc != null && !pvc.getMetadata().getUid().equals(claimUid) && sim.pid("etcd-1", "etcd").isPresent()
-                            && sim.volumeDir("etcd-data-etcd-1").isPresent();
+                    return pvc != null && !pvc.getMetadata().getUid().equals(claimUid)
+                            && sim.volumeDir("etcd-data-etcd-1").isPresent()
+                            && (sim.pid("etcd-1", "etcd").isPresent() || restarts(k, "etcd-1", "etcd") > 0);
                 }, () -> sim.describePods("etcd-1"));
                 Path fresh = sim.volumeDir("etcd-data-etcd-1").orElseThrow();
                 assertThat(fresh).isNotEqualTo(volume1);
@@ -233,5 +236,14 @@ class KubeSimulationIT {
 
     private static ByteSequence bytes(String s) {
         return ByteSequence.from(s, StandardCharsets.UTF_8);
+    }
+
+    private static int restarts(KubernetesClient k, String pod, String container) {
+        var p = k.pods().withName(pod).get();
+        if (p == null || p.getStatus() == null || p.getStatus().getContainerStatuses() == null) {
+            return 0;
+        }
+        return p.getStatus().getContainerStatuses().stream().filter(c -> container.equals(c.getName()))
+                .mapToInt(c -> c.getRestartCount() == null ? 0 : c.getRestartCount()).sum();
     }
 }
