@@ -122,7 +122,6 @@ final class SnapshotUpload {
         } finally {
             if (check != null) {
                 check.discard();
-                Files.deleteIfExists(spool);
             }
         }
     }

@@ -227,7 +227,7 @@ public final class BoltStreamCondenser extends OutputStream {
     private void condense(long pgid, byte[] src, int off, int len) throws IOException {
         int count = u16(src, off + 10);
         int elements = BoltPage.HEADER_SIZE + count * BoltPage.ELEMENT_SIZE;
-        if (u16(src, off + 8) != BoltPage.FLAG_LEAF || elements > len || !elementsInside(src, off, len, count)) {
+        if (u16(src, off + 8) != BoltPage.FLAG_LEAF || !elementsInside(src, off, len, count)) {
             // a branch page, or a leaf the reader will reject as it stands: kept whole
             store.put(pgid, src, off, len);
             return;
@@ -259,9 +259,9 @@ public final class BoltStreamCondenser extends OutputStream {
     }
 
     /**
-     * Every key and value lies inside the span, and together they fit in it (a corrupt page may point several
-     * elements at the same bytes: their copies would not fit). Otherwise the page is kept whole, for the reader to
-     * reject if a tree reaches it.
+     * The element array, and every key and value, lie inside the span, and together they fit in it (a corrupt page
+     * may point several elements at the same bytes: their copies would not fit). Otherwise the page is kept whole,
+     * for the reader to reject if a tree reaches it.
      */
     private static boolean elementsInside(byte[] src, int off, int len, int count) {
         long total = BoltPage.HEADER_SIZE + (long) count * BoltPage.ELEMENT_SIZE;
@@ -308,7 +308,7 @@ public final class BoltStreamCondenser extends OutputStream {
         }
     }
 
-    /** Drops the work file after a failed stream; not needed after {@link #finish()} (the BoltFile owns it then). */
+    /** Drops the work file; after {@link #finish()} the BoltFile has already dropped it when closed. */
     public void discard() throws IOException {
         if (store != null) {
             store.close();

@@ -22,24 +22,23 @@ final class CondensedPageStore implements PageStore {
     private final Path file;
     private final FileChannel channel;
     private final int pageSize;
+    private final long highWaterPgid;
+    private final int maxSpan;
     /**
      * Record offset / 8 + 1 per page id; 0: the stream held no page of its own there. Grown as the stream advances
      * (pages arrive in block order), so a meta page claiming more pages than the stream carries costs nothing.
      */
     private int[] index = new int[1024];
-    private final long highWaterPgid;
     private final ByteBuffer writeBuffer = ByteBuffer.allocate(WRITE_BUFFER).order(ByteOrder.LITTLE_ENDIAN);
     private long written;
     private long streamSize = -1;
 
-    private final int maxSpan;
-
     CondensedPageStore(Path file, int pageSize, long highWaterPgid, int maxSpan) throws IOException {
-        this.maxSpan = maxSpan;
         this.file = file;
         this.channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
         this.pageSize = pageSize;
         this.highWaterPgid = highWaterPgid;
+        this.maxSpan = maxSpan;
     }
 
     /** Keeps {@code len} bytes of {@code src} as page {@code pgid}. */

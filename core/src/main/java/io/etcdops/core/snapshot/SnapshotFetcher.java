@@ -50,7 +50,6 @@ public final class SnapshotFetcher {
         } finally {
             check.discard();
             Files.deleteIfExists(tmp);
-            Files.deleteIfExists(work);
         }
     }
 
@@ -76,7 +75,6 @@ public final class SnapshotFetcher {
             return new Verified(entry, c, r.rawSize());
         } finally {
             check.discard();
-            Files.deleteIfExists(work);
         }
     }
 

@@ -17,9 +17,8 @@ import java.nio.file.Path;
  */
 public final class StreamedSnapshotCheck extends OutputStream {
     private final BoltStreamCondenser condenser;
-    private boolean finished;
 
-    /** @param workFile where the condensed copy goes (created; deleted by {@link #finish()} or {@link #discard()}) */
+    /** @param workFile where the condensed copy goes (created when the stream starts; deleted by {@link #discard()}) */
     public StreamedSnapshotCheck(Path workFile) {
         this.condenser = new BoltStreamCondenser(workFile, new KeyValueCondenser());
     }
@@ -52,21 +51,17 @@ public final class StreamedSnapshotCheck extends OutputStream {
         try {
             bolt = condenser.finish();
         } catch (BoltFormatException e) {
-            condenser.discard();
             throw SnapshotInspector.unreadable(e);
         }
         // the BoltFile owns the condensed copy now, and deletes it on close
-        finished = true;
         try (bolt) {
             return SnapshotInspector.inspect(bolt, false);
         }
     }
 
-    /** Drops the condensed copy of a stream that failed; nothing to do after a {@link #finish()} that got that far. */
+    /** Drops the condensed copy, whatever happened; call it in a {@code finally} (a second drop does nothing). */
     public void discard() throws IOException {
-        if (!finished) {
-            condenser.discard();
-        }
+        condenser.discard();
     }
 
     /** Bytes of the condensed copy so far. */
