@@ -14,7 +14,12 @@ import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyChannelBuilder;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.util.concurrent.DefaultThreadFactory;
 
 import java.net.URI;
 import java.util.concurrent.TimeUnit;
@@ -30,8 +35,12 @@ public final class EtcdGrpcChannels {
     private EtcdGrpcChannels() {
     }
 
-    /** A channel plus the interceptor-wrapped view to build stubs on; close the channel when done. */
-    public record MemberChannel(ManagedChannel managed, Channel channel) implements AutoCloseable {
+    /**
+     * A channel plus the interceptor-wrapped view to build stubs on, on its own event loop; close when done. Close
+     * stops that event loop too: gRPC's shared one would linger for a second in epoll (native code), and a JVM that
+     * exits meanwhile waits 300 ms for it (HotSpot's VM_Exit).
+     */
+    public record MemberChannel(ManagedChannel managed, Channel channel, EventLoopGroup eventLoop) implements AutoCloseable {
         @Override
         public void close() {
             managed.shutdownNow();
@@ -39,6 +48,8 @@ public final class EtcdGrpcChannels {
                 managed.awaitTermination(5, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            } finally {
+                eventLoop.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
             }
         }
     }
@@ -64,7 +75,10 @@ public final class EtcdGrpcChannels {
         } else {
             b.usePlaintext();
         }
-        ManagedChannel managed = b.build();
+        // the event loop last: nothing above can leave it running
+        EventLoopGroup eventLoop = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("etcd-member-channel", true),
+                NioIoHandler.newFactory());
+        ManagedChannel managed = b.eventLoopGroup(eventLoop).channelType(NioSocketChannel.class).build();
         Channel channel = managed;
         if (config.hasAuth()) {
             String token;
@@ -74,12 +88,12 @@ public final class EtcdGrpcChannels {
                         .authenticate(AuthenticateRequest.newBuilder().setName(config.user()).setPassword(config.password()).build())
                         .getToken();
             } catch (RuntimeException e) {
-                managed.shutdownNow();
+                new MemberChannel(managed, managed, eventLoop).close();
                 throw JobException.failed("etcd at " + endpoint + ": " + EtcdErrors.describe(e), e);
             }
             channel = ClientInterceptors.intercept(managed, tokenInterceptor(token));
         }
-        return new MemberChannel(managed, channel);
+        return new MemberChannel(managed, channel, eventLoop);
     }
 
     private static ClientInterceptor tokenInterceptor(String token) {

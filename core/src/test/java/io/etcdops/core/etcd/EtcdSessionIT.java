@@ -56,6 +56,31 @@ class EtcdSessionIT {
         }
     }
 
+    /**
+     * Close leaves no event loop behind: a JVM that exits while a thread waits in epoll (native code) first waits up
+     * to 300 ms for it (HotSpot's VM_Exit), which was the last 0.3 s of every job run. jetcd closes its Vert.x without
+     * waiting, gRPC's shared event loop lingers for a second: the session waits for Vert.x, a member channel has its
+     * own event loop and stops it.
+     */
+    @Test
+    void closeStopsTheEventLoopsOfTheSessionAndOfAMemberChannel() {
+        EtcdConnectionConfig config = securedConfig(secured.certificates().caFile(), EtcdCluster.ROOT_PASSWORD);
+        EtcdSession s = EtcdSession.open(config);
+        ClusterView view = s.view();
+        io.netty.channel.EventLoopGroup vertxLoops = ((io.vertx.core.internal.VertxInternal) s.vertx()).nettyEventLoopGroup();
+        EtcdGrpcChannels.MemberChannel ch = EtcdGrpcChannels.open(config, view.statuses().get(0).endpoint());
+        io.etcd.jetcd.api.StatusResponse status = io.etcd.jetcd.api.MaintenanceGrpc.newBlockingStub(ch.channel())
+                .status(io.etcd.jetcd.api.StatusRequest.getDefaultInstance());
+        assertThat(status.getVersion()).isEqualTo(EtcdBinaries.V3_5);
+        assertThat(ch.eventLoop().isTerminated()).isFalse();
+
+        ch.close();
+        assertThat(ch.eventLoop().isTerminated()).as("the member channel's event loop after close").isTrue();
+        assertThat(vertxLoops.isTerminated()).isFalse();
+        s.close();
+        assertThat(vertxLoops.isTerminated()).as("the session's Vert.x event loops after close").isTrue();
+    }
+
     @Test
     void wrongCaIsRejectedWithAClearMessage(@TempDir Path tmp) {
         Path otherCa = TestCertificates.create(tmp, "some-other-ca").caFile();
