@@ -60,8 +60,8 @@ public final class BackupJob extends JobCommand {
     String verify;
 
     @Option(names = "--spool-dir", paramLabel = "DIR", defaultValue = "${env:ETCD_OPS_SPOOL_DIR}",
-            description = "Where --verify full keeps its condensed copy of the db (keys and tree pages: 0.6% of a db of 16 KiB "
-                    + "values, 19% for 250-byte values) and the S3 parts / "
+            description = "Where --verify full keeps its condensed copy of the db (keys and tree pages: 0.6%% of a db of 16 KiB "
+                    + "values, 19%% for 250-byte values) and the S3 parts / "
                     + "Azure blocks in flight wait (part size x (parallelism + 1)); default the system temp dir (env ETCD_OPS_SPOOL_DIR).")
     Path spoolDir;
 

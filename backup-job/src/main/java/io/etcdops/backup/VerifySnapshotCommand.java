@@ -38,7 +38,7 @@ public final class VerifySnapshotCommand extends JobCommand {
     EncryptionKeyOption encryption;
 
     @Option(names = "--spool-dir", paramLabel = "DIR", defaultValue = "${env:ETCD_OPS_SPOOL_DIR}",
-            description = "Where the check keeps its condensed copy of the db (keys and tree pages, ~1% of the db; default "
+            description = "Where the check keeps its condensed copy of the db (keys and tree pages, ~1%% of the db; default "
                     + "the system temp dir) (env ETCD_OPS_SPOOL_DIR).")
     Path spoolDir;
 
