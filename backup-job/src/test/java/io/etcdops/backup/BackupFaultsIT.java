@@ -6,6 +6,7 @@ import io.etcdops.testkit.etcd.EtcdClusterSpec;
 import io.etcdops.testkit.etcd.EtcdMember;
 import io.etcdops.testkit.etcd.FreePorts;
 import io.etcdops.testkit.jobs.JobProcess;
+import io.etcdops.testkit.kube.KubeSimulation;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -17,6 +18,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -201,16 +203,31 @@ class BackupFaultsIT {
     @Test
     void backupStillWorksDuringANospaceAlarm(@TempDir Path tmp) throws Exception {
         try (EtcdCluster small = EtcdCluster.start(EtcdClusterSpec.of(EtcdBinaries.V3_5, 3).withQuota(4L * 1024 * 1024))) {
-            try {
-                small.fill(8L * 1024 * 1024, 16 * 1024);
-            } catch (IllegalStateException expected) {
-                // "database space exceeded": the NOSPACE alarm is raised
-            }
-            assertThat(small.etcdctl("alarm", "list")).contains("NOSPACE");
+            // etcd checks the quota against the size of its last committed batch (every 100 ms): a fast fill can end
+            // before any write sees the db over 4 MiB (a CI run wrote 8 MiB without an error), so fill in rounds
+            // until a write fails; rewriting the same keys still grows the db (no compaction here)
+            String fill = fillUntilRefused(small, 8);
+            // the member that hit the quota proposes the alarm through raft: it may be listed a moment after the
+            // failed write
+            KubeSimulation.await("the NOSPACE alarm", Duration.ofSeconds(10),
+                    () -> small.etcdctl("alarm", "list").contains("NOSPACE"), () -> fill);
             JobProcess.Result r = JobProcess.of(BackupJob.class.getName()).env("ETCDCTL_ENDPOINTS", small.endpoints())
                     .run("--store", "file://" + tmp.resolve("s"));
             assertThat(r.exitCode()).as("the alarm is exactly when a backup is wanted: " + r).isZero();
         }
+    }
+
+    /** Fills 4 MiB at a time until etcd refuses a write; returns how the fill ended, for a failure message. */
+    private static String fillUntilRefused(EtcdCluster cluster, int rounds) throws InterruptedException {
+        for (int i = 1; i <= rounds; i++) {
+            try {
+                cluster.fill(4L * 1024 * 1024, 16 * 1024);
+            } catch (IllegalStateException refused) {
+                return "round " + i + ": " + refused.getMessage();
+            }
+            Thread.sleep(200); // two batch intervals: the next round sees the size of what this one wrote
+        }
+        return "no write was refused in " + rounds + " rounds of 4 MiB";
     }
 
     @Test
