@@ -22,7 +22,15 @@ JAR=backup-job/target/backup-job.jar
 # the images' JVM flags (pom.xml, jib jvmFlags) under the chart's default memory limit for backup-job (768Mi): the
 # heap is 75% of MaxRAM, as a container limit would set it
 export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}  # as the images set it
-JVM_OPTS=${JVM_OPTS:--XX:MaxRAM=805306368 -XX:MaxRAMPercentage=75 -XX:+UseSerialGC -XX:NewRatio=4 -XX:+ExitOnOutOfMemoryError -XX:Tier4InvocationThreshold=60000 -XX:Tier4MinInvocationThreshold=30000 -XX:Tier4CompileThreshold=80000 -XX:Tier4BackEdgeThreshold=400000 -Dio.netty.allocator.type=unpooled}
+# the image's CDS archive (scripts/image-cds.sh): the same class list dumped for this jar by this JVM, mapped as the
+# image's entrypoint maps its own (BENCH_CDS=0: without, as Runs 1-15)
+CDS_OPTS=""
+if [ "${BENCH_CDS:-1}" = 1 ]; then
+  java -Xshare:dump -XX:SharedClassListFile=backup-job/src/main/cds/backup-job.classlist -XX:SharedArchiveFile="$W/backup-job.jsa" \
+    -XX:+UseSerialGC -Xlog:cds=off -cp "$JAR" > "$W/cds.log" 2>&1 || { echo "CDS dump failed" >&2; tail -5 "$W/cds.log" >&2; exit 1; }
+  CDS_OPTS="-XX:SharedArchiveFile=$W/backup-job.jsa"
+fi
+JVM_OPTS=${JVM_OPTS:-$CDS_OPTS -XX:MaxRAM=805306368 -XX:MaxRAMPercentage=75 -XX:+UseSerialGC -XX:NewRatio=4 -XX:+ExitOnOutOfMemoryError -XX:Tier4InvocationThreshold=60000 -XX:Tier4MinInvocationThreshold=30000 -XX:Tier4CompileThreshold=80000 -XX:Tier4BackEdgeThreshold=400000 -Dio.netty.allocator.type=unpooled}
 
 # sync before each measured step (BENCH_SYNC=0: no sync, as Runs 1-6): a step that leaves gigabytes of dirty pages
 # (the AWS CLI's upload lands in S3Proxy's files, which nobody fsyncs) would otherwise have them written back during

@@ -9,8 +9,9 @@ CACHE=${ETCD_OPS_CACHE:-$HOME/.cache/etcd-ops}
 export MAVEN_USER_HOME="$CACHE/maven"
 export MAVEN_ARGS="${MAVEN_ARGS:-} -Dmaven.repo.local=$CACHE/m2"
 # Container images: built with Jib on a local JRE base and smoke-tested with podman (charts' ImageSmokeIT), about
-# 1.5 minutes warm / 2.5 cold on 2 cores (bench/RESULTS.md "Images"). --no-images skips them.
-IMAGES=(-Pimages)
+# 1.5 minutes warm / 2.5 cold on 2 cores (bench/RESULTS.md "Images"); with the opt-in CDS archive of the backup-job
+# image (-Pcds, scripts/image-cds.sh), so that the smoke test maps it. --no-images skips them.
+IMAGES=(-Pimages,cds)
 if [ "${1:-}" = "--no-images" ]; then shift; IMAGES=(); else
   ./scripts/build-base-image.sh
   IMAGES+=("-Djib.from.image=tar://$CACHE/images/jre17-base.tar")

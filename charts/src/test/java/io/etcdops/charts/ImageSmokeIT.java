@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The images themselves (only with -Pimages, which builds target/jib-image.tar in every job module on the local JRE
@@ -37,6 +38,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * image replaces a frozen member end to end, as the chart's CronJob runs it.
  */
 class ImageSmokeIT {
+
+    /** The images were built with -Pcds: the backup-job image has a CDS archive (set by charts' pom). */
+    private static final boolean CDS = Boolean.getBoolean("etcdops.image.cds");
 
     static Stream<String> images() {
         return JobCli.IMAGES.stream();
@@ -87,13 +91,36 @@ class ImageSmokeIT {
         assertThat(inspect.exitCode()).as(inspect.output()).isZero();
         String[] f = inspect.stdout().strip().split("\\|");
         assertThat(f[0]).isEqualTo("65532:65532");
-        assertThat(f[1]).startsWith("[\"java\",\"-XX:MaxRAMPercentage=75\"").endsWith("\"-cp\",\"@/app/jib-classpath-file\",\"" + JobCli.mainClass(image) + "\"]");
+        String cds = image.equals("backup-job") && CDS ? "\"-XX:SharedArchiveFile=/app/cds/backup-job.jsa\"," : "";
+        assertThat(f[1]).startsWith("[\"java\"," + cds + "\"-XX:MaxRAMPercentage=75\"").endsWith("\"-cp\",\"@/app/jib-classpath-file\",\"" + JobCli.mainClass(image) + "\"]");
         assertThat(f[2]).as("reproducible: project.build.outputTimestamp").startsWith("2026-11-24 00:00:00");
         assertThat(f[3]).isEqualTo(Project.version());
         assertThat(f[4]).startsWith("https://");
         assertThat(f[5]).isNotBlank();
         assertThat(f[6]).contains("MALLOC_ARENA_MAX=2");
         assertThat(f[1]).contains("-Dio.netty.allocator.type=unpooled");
+    }
+
+    /**
+     * With -Pcds (scripts/test.sh), the backup-job image's CDS archive (scripts/image-cds.sh) is mapped by the image's
+     * JVM with its class path: -Xshare:on makes a JVM that cannot use the archive fail instead of running without it,
+     * and our own classes (the application class loader's part of the archive) come from it.
+     */
+    @Test
+    void backupImageMapsItsClassDataSharingArchive() {
+        assumeTrue(CDS, "images built without -Pcds: no archive");
+        Helm.Result entry = Helm.exec(List.of("podman", "image", "inspect", ref("backup-job"), "--format", "{{range .Config.Entrypoint}}{{println .}}{{end}}"));
+        assertThat(entry.exitCode()).as(entry.output()).isZero();
+        List<String> java = new ArrayList<>(entry.stdout().strip().lines().toList());
+        assertThat(java).contains("-XX:SharedArchiveFile=/app/cds/backup-job.jsa");
+        java.addAll(1, List.of("-Xshare:on", "-Xlog:class+load=info"));
+        java.add("--help");
+        List<String> options = List.of("--entrypoint", java.get(0));
+        Helm.Result r = run(options, "backup-job", java.subList(1, java.size()).toArray(String[]::new));
+        assertThat(r.exitCode()).as(r.output()).isZero();
+        assertThat(r.stdout()).contains("io.etcdops.backup.BackupJob source: shared objects file")
+                .contains("picocli.CommandLine source: shared objects file")
+                .contains("Usage: backup-job");
     }
 
     @Test
