@@ -30,7 +30,8 @@ if [ "${BENCH_CDS:-1}" = 1 ]; then
     -XX:+UseSerialGC -Xlog:cds=off -cp "$JAR" > "$W/cds.log" 2>&1 || { echo "CDS dump failed" >&2; tail -5 "$W/cds.log" >&2; exit 1; }
   CDS_OPTS="-XX:SharedArchiveFile=$W/backup-job.jsa"
 fi
-JVM_OPTS=${JVM_OPTS:-$CDS_OPTS -XX:MaxRAM=805306368 -XX:MaxRAMPercentage=75 -XX:+UseSerialGC -XX:NewRatio=4 -XX:+ExitOnOutOfMemoryError -XX:Tier4InvocationThreshold=60000 -XX:Tier4MinInvocationThreshold=30000 -XX:Tier4CompileThreshold=80000 -XX:Tier4BackEdgeThreshold=400000 -Dio.netty.allocator.type=unpooled}
+# BENCH_JVM_EXTRA: flags appended to these (the last of a repeated flag wins), e.g. the previous C2 thresholds
+JVM_OPTS=${JVM_OPTS:-$CDS_OPTS -XX:MaxRAM=805306368 -XX:MaxRAMPercentage=75 -XX:+UseSerialGC -XX:NewRatio=4 -XX:+ExitOnOutOfMemoryError -XX:Tier4InvocationThreshold=120000 -XX:Tier4MinInvocationThreshold=60000 -XX:Tier4CompileThreshold=160000 -XX:Tier4BackEdgeThreshold=800000 -Dio.netty.allocator.type=unpooled ${BENCH_JVM_EXTRA:-}}
 
 # sync before each measured step (BENCH_SYNC=0: no sync, as Runs 1-6): a step that leaves gigabytes of dirty pages
 # (the AWS CLI's upload lands in S3Proxy's files, which nobody fsyncs) would otherwise have them written back during

@@ -14,7 +14,7 @@ trap cleanup EXIT
 source bench/lib.sh
 # the images' JVM flags (serial GC, C2 only for the hot loops), with a fixed heap instead of MaxRAMPercentage
 export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}  # as the images set it
-JVM_OPTS=${JVM_OPTS:--XX:+UseSerialGC -Xmx128m -XX:Tier4InvocationThreshold=60000 -XX:Tier4MinInvocationThreshold=30000 -XX:Tier4CompileThreshold=80000 -XX:Tier4BackEdgeThreshold=400000 -Dio.netty.allocator.type=unpooled}
+JVM_OPTS=${JVM_OPTS:--XX:+UseSerialGC -Xmx128m -XX:Tier4InvocationThreshold=120000 -XX:Tier4MinInvocationThreshold=60000 -XX:Tier4CompileThreshold=160000 -XX:Tier4BackEdgeThreshold=800000 -Dio.netty.allocator.type=unpooled}
 build_tools
 start_s3proxy 39124
 start_members "$W/orig"; wait_healthy
