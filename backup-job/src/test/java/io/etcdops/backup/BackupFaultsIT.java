@@ -1,12 +1,13 @@
 package io.etcdops.backup;
 
+import io.etcdops.testkit.Poll;
 import io.etcdops.testkit.etcd.EtcdBinaries;
 import io.etcdops.testkit.etcd.EtcdCluster;
 import io.etcdops.testkit.etcd.EtcdClusterSpec;
 import io.etcdops.testkit.etcd.EtcdMember;
 import io.etcdops.testkit.etcd.FreePorts;
 import io.etcdops.testkit.jobs.JobProcess;
-import io.etcdops.testkit.kube.KubeSimulation;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -209,7 +210,7 @@ class BackupFaultsIT {
             String fill = fillUntilRefused(small, 8);
             // the member that hit the quota proposes the alarm through raft: it may be listed a moment after the
             // failed write
-            KubeSimulation.await("the NOSPACE alarm", Duration.ofSeconds(10),
+            Poll.until("the NOSPACE alarm", Duration.ofSeconds(10),
                     () -> small.etcdctl("alarm", "list").contains("NOSPACE"), () -> fill);
             JobProcess.Result r = JobProcess.of(BackupJob.class.getName()).env("ETCDCTL_ENDPOINTS", small.endpoints())
                     .run("--store", "file://" + tmp.resolve("s"));

@@ -3,6 +3,7 @@ package io.etcdops.charts;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.options.GetOption;
+import io.etcdops.testkit.Poll;
 import io.etcdops.testkit.etcd.EtcdBinaries;
 import io.etcdops.testkit.etcd.FreePages;
 import io.etcdops.testkit.kube.EtcdStatefulSets;
@@ -74,7 +75,7 @@ final class FrozenMemberScenario implements AutoCloseable {
         frozen.add(pid);
         // if etcd-1 led, the others elect a new leader first; the replacer's first look should see them healthy
         try (Client c = Client.builder().endpoints(healthy).build()) {
-            KubeSimulation.await("etcd-0 and etcd-2 to serve writes without etcd-1", UP, () -> {
+            Poll.until("etcd-0 and etcd-2 to serve writes without etcd-1", UP, () -> {
                 try {
                     c.getKVClient().put(bytes("/frozen"), bytes("etcd-1")).get(5, TimeUnit.SECONDS);
                     return true;

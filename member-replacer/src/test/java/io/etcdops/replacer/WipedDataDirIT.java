@@ -3,8 +3,9 @@ package io.etcdops.replacer;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.cluster.Member;
 import io.etcdops.core.runtime.JobReport;
+import io.etcdops.testkit.Poll;
 import io.etcdops.testkit.etcd.EtcdBinaries;
-import io.etcdops.testkit.kube.KubeSimulation;
+
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -43,7 +44,7 @@ class WipedDataDirIT {
                 }
             }
             ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-            KubeSimulation.await("etcd-1 crash-looping on its empty data dir", SimulatedEtcd.UP, () -> {
+            Poll.until("etcd-1 crash-looping on its empty data dir", SimulatedEtcd.UP, () -> {
                 var p = etcd.k().pods().withName("etcd-1").get();
                 return p.getStatus().getContainerStatuses().stream().anyMatch(cs -> cs.getRestartCount() >= 2);
             }, () -> etcd.sim.describePods("etcd-1"));

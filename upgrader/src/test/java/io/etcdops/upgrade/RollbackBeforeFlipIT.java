@@ -1,9 +1,10 @@
 package io.etcdops.upgrade;
 
 import io.etcdops.core.kube.ProgressRecord;
+import io.etcdops.testkit.Poll;
 import io.etcdops.testkit.etcd.EtcdBinaries;
 import io.etcdops.testkit.jobs.JobProcess;
-import io.etcdops.testkit.kube.KubeSimulation;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,7 +24,7 @@ class RollbackBeforeFlipIT {
         try (SimulatedEtcd etcd = SimulatedEtcd.start(EtcdBinaries.V3_4, 3, "RollingUpdate", tmp)) {
             JobProcess.Running killed = etcd.upgraderProcess().start("--to-version", EtcdBinaries.V3_5_OLD, "--skip-backup",
                     "--lease-duration", "5s");
-            KubeSimulation.await("the upgrader finished its first member", Duration.ofSeconds(180), () -> {
+            Poll.until("the upgrader finished its first member", Duration.ofSeconds(180), () -> {
                 var p = new ProgressRecord(etcd.sim.client(), "default", "etcd").read();
                 return p.map(x -> !x.completedSteps().isEmpty()).orElse(false) || !killed.process().isAlive();
             }, () -> killed.err().getNow(""));
@@ -31,7 +32,7 @@ class RollbackBeforeFlipIT {
             etcd.awaitHealthy();
             assertThat(etcd.serverVersions().values()).as("mixed minors").contains(EtcdBinaries.V3_4, EtcdBinaries.V3_5_OLD);
             assertThat(etcd.version(0).get("cluster")).isEqualTo("3.4.0");
-            KubeSimulation.await("the killed run's lock expired", Duration.ofSeconds(60), () -> {
+            Poll.until("the killed run's lock expired", Duration.ofSeconds(60), () -> {
                 var l = etcd.sim.client().leases().withName("etcd-ops-etcd").get();
                 return l.getSpec().getRenewTime().toInstant().plusSeconds(6).isBefore(java.time.Instant.now());
             }, () -> "");

@@ -7,6 +7,7 @@ import io.etcd.jetcd.cluster.Member;
 import io.etcdops.core.kube.ClusterLease;
 import io.etcdops.core.kube.ProgressRecord;
 import io.etcdops.core.runtime.JobRunner;
+import io.etcdops.testkit.Poll;
 import io.etcdops.testkit.jobs.JobProcess;
 import io.etcdops.testkit.kube.EtcdStatefulSets;
 import io.etcdops.testkit.kube.KubeSimulation;
@@ -207,7 +208,7 @@ final class SimulatedEtcd implements AutoCloseable {
     /** Every pod Ready (whatever its revision) and every member answering with the same leader. */
     void awaitHealthy() {
         IntStream.range(0, replicas).forEach(i -> sim.awaitPodReady("etcd-" + i, UP));
-        KubeSimulation.await("every member healthy with one leader", UP, () -> {
+        Poll.until("every member healthy with one leader", UP, () -> {
             try (Client c = client()) {
                 long leader = -1;
                 for (URI u : clientUrls()) {

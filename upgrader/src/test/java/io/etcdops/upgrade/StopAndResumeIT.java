@@ -2,10 +2,11 @@ package io.etcdops.upgrade;
 
 import io.etcdops.core.kube.ClusterLease;
 import io.etcdops.core.kube.ProgressRecord;
+import io.etcdops.testkit.Poll;
 import io.etcdops.testkit.TestCache;
 import io.etcdops.testkit.etcd.EtcdBinaries;
 import io.etcdops.testkit.jobs.JobProcess;
-import io.etcdops.testkit.kube.KubeSimulation;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -72,7 +73,7 @@ class StopAndResumeIT {
             // the Job's pod dies after its first member: the next run finishes from the cluster's real state
             JobProcess.Running killed = etcd.upgraderProcess().start("--to-version", EtcdBinaries.V3_5, "--skip-backup",
                     "--lease-duration", "5s");
-            KubeSimulation.await("the upgrader finished its first member", Duration.ofSeconds(180),
+            Poll.until("the upgrader finished its first member", Duration.ofSeconds(180),
                     () -> completedSteps(etcd) >= 1 || !killed.process().isAlive(), () -> killed.err().getNow(""));
             assertThat(killed.process().isAlive()).as(killed.err().getNow("")).isTrue();
             killed.process().destroyForcibly().waitFor();
@@ -102,7 +103,7 @@ class StopAndResumeIT {
 
     /** The killed run's Lease is not released; it expires after its duration (5 s) without renewal. */
     private static void awaitLockExpired(SimulatedEtcd etcd) {
-        KubeSimulation.await("the killed run's lock expired", Duration.ofSeconds(60), () -> {
+        Poll.until("the killed run's lock expired", Duration.ofSeconds(60), () -> {
             var l = etcd.sim.client().leases().withName(ClusterLease.leaseName("etcd")).get();
             if (l == null || l.getSpec().getHolderIdentity() == null) {
                 return true;

@@ -2,9 +2,9 @@ package io.etcdops.upgrade;
 
 import tools.jackson.databind.JsonNode;
 import io.etcd.jetcd.Client;
+import io.etcdops.testkit.Poll;
 import io.etcdops.testkit.etcd.EtcdBinaries;
 import io.etcdops.testkit.kube.EtcdStatefulSets;
-import io.etcdops.testkit.kube.KubeSimulation;
 
 import java.io.IOException;
 import java.net.URI;
@@ -83,7 +83,7 @@ public final class UpgradeBench {
                 s.getSpec().getTemplate().getSpec().getContainers().get(0).setImage(EtcdStatefulSets.image(to));
                 return s;
             });
-            KubeSimulation.await("rolled out", Duration.ofMinutes(5), () -> {
+            Poll.until("rolled out", Duration.ofMinutes(5), () -> {
                 var st = etcd.statefulSet().getStatus();
                 return st != null && st.getUpdateRevision() != null && st.getUpdateRevision().equals(st.getCurrentRevision())
                         && Integer.valueOf(3).equals(st.getReadyReplicas()) && etcd.serverVersions().values().stream().allMatch(to::equals);

@@ -2,6 +2,7 @@ package io.etcdops.core.kube;
 
 import io.etcdops.core.runtime.ExitCode;
 import io.etcdops.core.runtime.JobException;
+import io.etcdops.testkit.Poll;
 import io.etcdops.testkit.kube.KubeSimulation;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
@@ -99,7 +100,7 @@ class ClusterLeaseTest {
                     .isInstanceOfSatisfying(JobException.class, e -> assertThat(e.exitCode()).isEqualTo(ExitCode.REFUSED));
 
             partitioned.close(); // the first job can no longer reach the API: its renewals fail from now on
-            KubeSimulation.await("lease expired", Duration.ofSeconds(20), () -> {
+            Poll.until("lease expired", Duration.ofSeconds(20), () -> {
                 try {
                     second.acquire("upgrade").close();
                     return true;

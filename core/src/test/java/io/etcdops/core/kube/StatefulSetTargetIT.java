@@ -4,6 +4,7 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcdops.core.etcd.EtcdConnectionConfig;
 import io.etcdops.core.etcd.EtcdSession;
 import io.etcdops.core.etcd.MemberInfo;
+import io.etcdops.testkit.Poll;
 import io.etcdops.testkit.kube.KubeSimulation;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import org.junit.jupiter.api.Test;
@@ -72,7 +73,7 @@ class StatefulSetTargetIT {
             assertThat(target.clientEndpoints()).first().isEqualTo(URI.create("https://etcd-0.etcd-headless.default.svc.cluster.local:2379"));
             assertThat(target.dataClaimName(0)).isEqualTo("data-etcd-0");
 
-            KubeSimulation.await("the simulation refuses the Bitnami entrypoint", UP, () -> !sim.errors().isEmpty(), () -> sim.describePods("etcd"));
+            Poll.until("the simulation refuses the Bitnami entrypoint", UP, () -> !sim.errors().isEmpty(), () -> sim.describePods("etcd"));
             assertThat(sim.errors()).allSatisfy(e -> assertThat(e).contains("Bitnami image's shell scripts"));
         }
     }

@@ -1,5 +1,6 @@
 package io.etcdops.testkit.kube;
 
+import io.etcdops.testkit.Poll;
 import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -40,8 +41,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
-import java.util.function.Supplier;
 import java.util.logging.Level;
 
 /**
@@ -271,7 +270,7 @@ public final class KubeSimulation implements AutoCloseable {
      * once if one of its pods cannot run in the simulation.
      */
     public StatefulSet awaitStatefulSetReady(String name, Duration timeout) {
-        await("StatefulSet " + name + " ready", timeout, () -> {
+        Poll.until("StatefulSet " + name + " ready", timeout, () -> {
             StatefulSet s = client.apps().statefulSets().withName(name).get();
             if (s == null || s.getStatus() == null) {
                 return false;
@@ -289,7 +288,7 @@ public final class KubeSimulation implements AutoCloseable {
     }
 
     public Pod awaitPodReady(String pod, Duration timeout) {
-        await("pod " + pod + " Ready", timeout, () -> {
+        Poll.until("pod " + pod + " Ready", timeout, () -> {
             failOnPodErrors(pod::equals);
             Pod p = client.pods().withName(pod).get();
             return p != null && p.getMetadata().getDeletionTimestamp() == null && StatefulSetController.ready(p);
@@ -299,7 +298,7 @@ public final class KubeSimulation implements AutoCloseable {
 
     /** Waits until the pod object with this uid is gone (deleted and its processes stopped). */
     public void awaitPodGone(String pod, String uid, Duration timeout) {
-        await("pod " + pod + " (uid " + uid + ") gone", timeout, () -> {
+        Poll.until("pod " + pod + " (uid " + uid + ") gone", timeout, () -> {
             Pod p = client.pods().withName(pod).get();
             return p == null || !p.getMetadata().getUid().equals(uid);
         }, () -> describePods(pod));
@@ -307,30 +306,11 @@ public final class KubeSimulation implements AutoCloseable {
 
     /** Waits for a Job to complete or fail and returns it. */
     public Job awaitJobFinished(String name, Duration timeout) {
-        await("Job " + name + " finished", timeout, () -> {
+        Poll.until("Job " + name + " finished", timeout, () -> {
             Job j = client.batch().v1().jobs().withName(name).get();
             return j != null && j.getStatus() != null && JobController.finished(j.getStatus());
         }, () -> describePods(name));
         return client.batch().v1().jobs().withName(name).get();
-    }
-
-    /** Polls {@code condition} every 200 ms; on timeout fails with {@code details}. */
-    public static void await(String what, Duration timeout, BooleanSupplier condition, Supplier<String> details) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            if (condition.getAsBoolean()) {
-                return;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + timeout.toSeconds() + "s waiting for " + what + "\n" + details.get());
-            }
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted waiting for " + what);
-            }
-        }
     }
 
     private void failOnPodErrors(java.util.function.Predicate<String> podName) {

@@ -1,5 +1,6 @@
 package io.etcdops.testkit.kube;
 
+import io.etcdops.testkit.Poll;
 import io.etcdops.testkit.etcd.EtcdBinaries;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -80,7 +81,7 @@ class KubeJobsIT {
             assertThatThrownBy(() -> sim.awaitPodReady("bitnami-0", DONE))
                     .isInstanceOf(UnsupportedContainerException.class)
                     .hasMessageContaining("Bitnami image's shell scripts");
-            KubeSimulation.await("waiting reason on the pod", DONE, () -> {
+            Poll.until("waiting reason on the pod", DONE, () -> {
                 Pod p = sim.client().pods().withName("bitnami-0").get();
                 return p.getStatus() != null && !p.getStatus().getContainerStatuses().isEmpty()
                         && p.getStatus().getContainerStatuses().get(0).getState().getWaiting() != null

@@ -4,6 +4,7 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.cluster.Member;
 import io.etcd.jetcd.options.GetOption;
+import io.etcdops.testkit.Poll;
 import io.etcdops.testkit.etcd.EtcdBinaries;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
@@ -77,7 +78,7 @@ class KubeSimulationIT {
                 sim.awaitPodGone("etcd-1", uid1, UP);
                 // etcd started on the new claim: running, or (an empty member of an existing cluster fails at once,
                 // "already bootstrapped") restarted at least once; a crash-looping process is easy to miss by polling
-                KubeSimulation.await("etcd-1 started on a new claim", UP, () -> {
+                Poll.until("etcd-1 started on a new claim", UP, () -> {
                     var pvc = k.persistentVolumeClaims().withName("etcd-data-etcd-1").get();
                     return pvc != null && !pvc.getMetadata().getUid().equals(claimUid)
                             && sim.volumeDir("etcd-data-etcd-1").isPresent()
@@ -105,9 +106,9 @@ class KubeSimulationIT {
             List<Long> pids = IntStream.range(0, 3).mapToObj(i -> sim.pid("etcd-" + i, "etcd").orElseThrow()).toList();
 
             scale(k, 0);
-            KubeSimulation.await("no etcd pods", UP, () -> k.pods().list().getItems().isEmpty(), () -> sim.describePods("etcd"));
+            Poll.until("no etcd pods", UP, () -> k.pods().list().getItems().isEmpty(), () -> sim.describePods("etcd"));
             assertThat(pids).allSatisfy(pid -> assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse());
-            KubeSimulation.await("status replicas 0", UP, () -> k.apps().statefulSets().withName("etcd").get().getStatus().getReplicas() == 0,
+            Poll.until("status replicas 0", UP, () -> k.apps().statefulSets().withName("etcd").get().getStatus().getReplicas() == 0,
                     () -> "");
             assertThat(k.persistentVolumeClaims().list().getItems()).as("claims are retained").hasSize(3);
 
@@ -130,7 +131,7 @@ class KubeSimulationIT {
             Map<String, String> uids = podUids(k);
 
             setImage(k, EtcdStatefulSets.image(V_NEW));
-            KubeSimulation.await("update revision observed", UP, () -> {
+            Poll.until("update revision observed", UP, () -> {
                 var st = k.apps().statefulSets().withName("etcd").get().getStatus();
                 return !st.getUpdateRevision().equals(st.getCurrentRevision());
             }, () -> "");
