@@ -55,7 +55,8 @@ public final class DataFiller {
                         .whenComplete((r, e) -> inFlight.release());
                 pending.add(f);
                 if (pending.size() > 256) {
-                    pending.removeIf(CompletableFuture::isDone);
+                    // only the writes that succeeded: a refused one must still fail the fill below
+                    pending.removeIf(p -> p.isDone() && !p.isCompletedExceptionally());
                 }
                 written += value.length;
                 keys++;
