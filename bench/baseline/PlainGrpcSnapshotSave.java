@@ -13,13 +13,14 @@ import java.util.Iterator;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Benchmark baseline, not product code: the least a JVM program does to save an etcd snapshot with grpc-java — the
- * generated blocking stub, each chunk written to a file, fsync at the end; with {@code --sha256}, also the digest
- * of every byte (what checking etcd's trailer costs). No member selection, no bbolt read, no store. It tells how
- * much of backup-job's time against {@code etcdctl snapshot save} any JVM receiver pays on this machine.
- * Usage: {@code SnapshotFloor http://HOST:PORT FILE [--sha256]} (plaintext only).
+ * Benchmark baseline, not product code: what a plain JVM program does to save an etcd snapshot with grpc-java — the
+ * generated blocking stub (gRPC's own flow control, a protobuf ByteString per chunk), each chunk written to a file,
+ * fsync at the end; with {@code --sha256}, also the digest of every byte (what checking etcd's trailer costs). No
+ * member selection, no bbolt read, no store, no exit costs. It tells what a JVM receiver written the obvious way
+ * pays against {@code etcdctl snapshot save} on the same machine, beside backup-job's tuned stream.
+ * Usage: {@code PlainGrpcSnapshotSave http://HOST:PORT FILE [--sha256]} (plaintext only).
  */
-public final class SnapshotFloor {
+public final class PlainGrpcSnapshotSave {
     public static void main(String[] args) throws Exception {
         URI ep = URI.create(args[0]);
         boolean sha = args.length > 2 && args[2].equals("--sha256");
@@ -48,7 +49,7 @@ public final class SnapshotFloor {
         }
         System.out.println(total + " bytes" + (sha ? ", sha256 computed" : ""));
         System.out.flush();
-        // a floor pays no exit costs: HotSpot's exit would wait up to 300 ms for gRPC's shared event loop in epoll
+        // a baseline without exit costs: HotSpot's exit would wait up to 300 ms for gRPC's shared event loop in epoll
         Runtime.getRuntime().halt(0);
     }
 }
