@@ -13,7 +13,6 @@ cd "$(dirname "$0")/.."
 REPS=${1:-3}
 CACHE=${ETCD_OPS_CACHE:-$HOME/.cache/etcd-ops}
 W=$(mktemp -d /tmp/etcd-ops-bench.XXXX); PIDS=()
-cleanup() { for p in "${PIDS[@]:-}"; do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$W"; }
 trap cleanup EXIT
 source bench/lib.sh
 build_tools

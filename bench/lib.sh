@@ -1,6 +1,9 @@
 # Shared helpers for the bench/*.sh scripts (sourced). Needs: CACHE, W (work dir), PIDS array.
 BIN=${BIN:-$CACHE/etcd/3.5.30}
 
+# the scripts' EXIT trap: stops every server they started (waited for, so bash prints no "Killed" line) and removes W
+cleanup() { for p in "${PIDS[@]:-}"; do kill -9 "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$W"; }
+
 start_s3proxy() { # port -> S3Proxy on a filesystem backend, bucket "bench"
   S3PORT=$1
   mkdir -p "$W/s3/bench"

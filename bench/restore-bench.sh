@@ -9,7 +9,6 @@ cd "$(dirname "$0")/.."
 REPS=${1:-3}; SIZE_MIB=${SIZE_MIB:-1024}
 CACHE=${ETCD_OPS_CACHE:-$HOME/.cache/etcd-ops}
 W=$(mktemp -d /tmp/etcd-ops-rbench.XXXX); PIDS=()
-cleanup() { for p in "${PIDS[@]:-}"; do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$W"; }
 trap cleanup EXIT
 source bench/lib.sh
 # the images' JVM flags (serial GC, C2 only for the hot loops), with a fixed heap instead of MaxRAMPercentage

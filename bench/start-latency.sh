@@ -10,7 +10,6 @@ cd "$(dirname "$0")/.."
 REPS=${1:-5}
 CACHE=${ETCD_OPS_CACHE:-$HOME/.cache/etcd-ops}
 W=$(mktemp -d /tmp/etcd-ops-start.XXXX); PIDS=()
-cleanup() { for p in "${PIDS[@]:-}"; do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$W"; }
 trap cleanup EXIT
 source bench/lib.sh
 command -v strace >/dev/null || { apt-get update -qq && apt-get install -y -qq strace >/dev/null; }
