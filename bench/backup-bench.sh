@@ -22,19 +22,15 @@ FOLLOWER=$(follower)
 JAR=backup-job/target/backup-job.jar
 # the JVM baselines (e)/(f): compiled against the job's own jar (same gRPC, Netty and etcd stubs), run with its flags
 mkdir -p "$W/baseline" && javac -d "$W/baseline" -cp "$JAR" bench/baseline/PlainGrpcSnapshotSave.java
-# the images' JVM flags (pom.xml, jib jvmFlags) under the chart's default memory limit for backup-job (768Mi): the
-# heap is 75% of MaxRAM, as a container limit would set it
 export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}  # as the images set it
-# the image's CDS archive (scripts/image-cds.sh): the same class list dumped for this jar by this JVM, mapped as the
-# image's entrypoint maps its own (BENCH_CDS=0: without, as Runs 1-15)
+# the image's CDS archive, mapped (BENCH_CDS=0: without, as Runs 1-15)
 CDS_OPTS=""
 if [ "${BENCH_CDS:-1}" = 1 ]; then
-  java -Xshare:dump -XX:SharedClassListFile=backup-job/src/main/cds/backup-job.classlist -XX:SharedArchiveFile="$W/backup-job.jsa" \
-    -XX:+UseSerialGC -Xlog:cds=off -cp "$JAR" > "$W/cds.log" 2>&1 || { echo "CDS dump failed" >&2; tail -5 "$W/cds.log" >&2; exit 1; }
+  dump_cds_archive "$JAR"
   CDS_OPTS="-XX:SharedArchiveFile=$W/backup-job.jsa"
 fi
-# BENCH_JVM_EXTRA: flags appended to these (the last of a repeated flag wins), e.g. the previous C2 thresholds
-JVM_OPTS=${JVM_OPTS:-$CDS_OPTS -XX:MaxRAM=805306368 -XX:MaxRAMPercentage=75 -XX:+UseSerialGC -XX:NewRatio=4 -XX:+ExitOnOutOfMemoryError -XX:Tier4InvocationThreshold=120000 -XX:Tier4MinInvocationThreshold=60000 -XX:Tier4CompileThreshold=160000 -XX:Tier4BackEdgeThreshold=800000 -Dio.netty.allocator.type=unpooled ${BENCH_JVM_EXTRA:-}}
+# the images' flags; BENCH_JVM_EXTRA: flags appended (the last of a repeated flag wins), e.g. the previous C2 thresholds
+JVM_OPTS=${JVM_OPTS:-$CDS_OPTS $IMAGE_JVM_FLAGS ${BENCH_JVM_EXTRA:-}}
 
 # sync before each measured step (BENCH_SYNC=0: no sync, as Runs 1-6): a step that leaves gigabytes of dirty pages
 # (the AWS CLI's upload lands in S3Proxy's files, which nobody fsyncs) would otherwise have them written back during

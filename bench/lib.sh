@@ -4,6 +4,17 @@ BIN=${BIN:-$CACHE/etcd/3.5.30}
 # the scripts' EXIT trap: stops every server they started (waited for, so bash prints no "Killed" line) and removes W
 cleanup() { for p in "${PIDS[@]:-}"; do kill -9 "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$W"; }
 
+# the images' JVM flags (pom.xml, jib jvmFlags) under the chart's default memory limit for backup-job (768Mi): the
+# heap is 75% of MaxRAM, as a container limit would set it
+IMAGE_JVM_FLAGS="-XX:MaxRAM=805306368 -XX:MaxRAMPercentage=75 -XX:+UseSerialGC -XX:NewRatio=4 -XX:+ExitOnOutOfMemoryError -XX:Tier4InvocationThreshold=120000 -XX:Tier4MinInvocationThreshold=60000 -XX:Tier4CompileThreshold=160000 -XX:Tier4BackEdgeThreshold=800000 -Dio.netty.allocator.type=unpooled"
+
+# the backup-job image's CDS archive (scripts/image-cds.sh): the same class list dumped for this jar by this JVM into
+# $W/backup-job.jsa, to be mapped with -XX:SharedArchiveFile as the image's entrypoint maps its own
+dump_cds_archive() { # jar
+  java -Xshare:dump -XX:SharedClassListFile=backup-job/src/main/cds/backup-job.classlist -XX:SharedArchiveFile="$W/backup-job.jsa" \
+    -XX:+UseSerialGC -Xlog:cds=off -cp "$1" > "$W/cds.log" 2>&1 || { echo "CDS dump failed" >&2; tail -5 "$W/cds.log" >&2; exit 1; }
+}
+
 start_s3proxy() { # port -> S3Proxy on a filesystem backend, bucket "bench"
   S3PORT=$1
   mkdir -p "$W/s3/bench"

@@ -16,10 +16,8 @@ command -v strace >/dev/null || { apt-get update -qq && apt-get install -y -qq s
 ./mvnw -B -q -Dmaven.test.skip=true -pl backup-job -am install
 start_members "$W/b"; wait_healthy
 JAR=backup-job/target/backup-job.jar
-export MALLOC_ARENA_MAX=2
-java -Xshare:dump -XX:SharedClassListFile=backup-job/src/main/cds/backup-job.classlist -XX:SharedArchiveFile="$W/backup-job.jsa" \
-  -XX:+UseSerialGC -Xlog:cds=off -cp "$JAR" > "$W/cds.log" 2>&1 || { echo "CDS dump failed" >&2; tail -5 "$W/cds.log" >&2; exit 1; }
-FLAGS="-XX:MaxRAM=805306368 -XX:MaxRAMPercentage=75 -XX:+UseSerialGC -XX:NewRatio=4 -XX:+ExitOnOutOfMemoryError -XX:Tier4InvocationThreshold=120000 -XX:Tier4MinInvocationThreshold=60000 -XX:Tier4CompileThreshold=160000 -XX:Tier4BackEdgeThreshold=800000 -Dio.netty.allocator.type=unpooled"
+export MALLOC_ARENA_MAX=2  # as the images set it
+dump_cds_archive "$JAR"
 
 trace() { # label cmd... -> "label first-connect-seconds exit-seconds"
   local label=$1; shift
@@ -31,13 +29,12 @@ trace() { # label cmd... -> "label first-connect-seconds exit-seconds"
     / connect\(/ && /htons\(3920[135]\)/ && !tc { tc = $2 }
     END { if (!tc) { print "no connect to etcd in the trace" > "/dev/stderr"; exit 1 } printf "%s %.3f %.3f\n", l, tc - t0, end - t0 }' "$W/trace"
 }
-median() { sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
 
 : > "$W/results"
 for r in $(seq 1 "$REPS"); do
   trace etcdctl "$BIN/etcdctl" --endpoints "$EP" endpoint status >> "$W/results"
-  trace cds java -XX:SharedArchiveFile="$W/backup-job.jsa" $FLAGS -jar "$JAR" --endpoints "$EP" --store "file://$W/store" --dry-run >> "$W/results"
-  trace no-cds java $FLAGS -jar "$JAR" --endpoints "$EP" --store "file://$W/store" --dry-run >> "$W/results"
+  trace cds java -XX:SharedArchiveFile="$W/backup-job.jsa" $IMAGE_JVM_FLAGS -jar "$JAR" --endpoints "$EP" --store "file://$W/store" --dry-run >> "$W/results"
+  trace no-cds java $IMAGE_JVM_FLAGS -jar "$JAR" --endpoints "$EP" --store "file://$W/store" --dry-run >> "$W/results"
 done
 echo "each repetition (label, exec->first connect to etcd, exec->exit; seconds):"; sed 's/^/  /' "$W/results"
 for l in etcdctl cds no-cds; do
