@@ -16,7 +16,7 @@ step() { echo "==> [install-test-deps] $*" >&2; }
 fail() { echo "install-test-deps: step '$CURRENT' failed" >&2; }
 trap fail ERR
 
-CURRENT="apt packages (etcd 3.4, JDK, node, podman)"
+CURRENT="apt packages (etcd 3.4 for old snapshots, JDK, node, podman)"
 need=()
 PKGS="etcd-server etcd-client unzip curl ca-certificates debian-archive-keyring"
 $ETCD_ONLY || PKGS="$PKGS podman runc"
@@ -48,28 +48,17 @@ for b in etcd etcdctl; do
 done
 step "$CURRENT: $(ls "$CACHE/etcd/3.4.23" | tr '\n' ' ')"
 
-CURRENT="etcd 3.5.16 and 3.5.30 from Debian trixie/sid .debs (temporary apt config)"
-fetch_etcd() { # version debversion
-  local v=$1 dv=$2 dir="$CACHE/etcd/$1"
-  if [ -x "$dir/etcd" ] && [ -x "$dir/etcdctl" ] && [ -x "$dir/etcdutl" ]; then step "etcd $v: cached"; return; fi
-  local D="$CACHE/apt"
-  mkdir -p "$D"/{lists/partial,parts,cache/archives/partial,dl}
-  printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian %s main\n' trixie sid > "$D/sources.list"
-  local O=(-o Dir::Etc::SourceList="$D/sources.list" -o Dir::Etc::SourceParts="$D/parts" -o Dir::State::Lists="$D/lists"
-           -o Dir::Cache="$D/cache" -o Dir::State::status=/var/lib/dpkg/status -o Debug::NoLocking=1 -o APT::Sandbox::User=root)
-  if [ ! -f "$D/updated" ]; then step "apt update (temporary config for trixie+sid)"; apt-get "${O[@]}" update -qq; touch "$D/updated"; fi
-  (cd "$D/dl" && ls etcd-server_"${dv}"_*.deb etcd-client_"${dv}"_*.deb >/dev/null 2>&1 || apt-get "${O[@]}" download -qq "etcd-server=$dv" "etcd-client=$dv")
-  local x="$D/x-$v"; rm -rf "$x"; mkdir -p "$x" "$dir"
-  for deb in "$D"/dl/etcd-server_"${dv}"_*.deb "$D"/dl/etcd-client_"${dv}"_*.deb; do dpkg -x "$deb" "$x"; done
-  for b in etcd etcdctl etcdutl; do
-    f="$x/usr/bin/$b"; [ -f "$f" ] || f=""
-    [ -n "$f" ] && cp "$f" "$dir/$b" && chmod +x "$dir/$b"
-  done
-  rm -rf "$x"
-  step "etcd $v: $("$dir/etcd" --version | head -1)"
-}
-fetch_etcd 3.5.16 3.5.16-4
-fetch_etcd 3.5.30 3.5.30-2
+CURRENT="etcd 3.5/3.6/3.7 built from the Go module proxy (scripts/etcd-builds/<version>, checksummed by go.sum)"
+# The versions every test and benchmark uses (testkit's EtcdBinaries names the same list): the newest 3.5, 3.6 and 3.7
+# the proxy serves at the pins, and the upgrade-gate boundaries below 3.5.32 and 3.6.11 for the refusals.
+# --etcd-only builds just the default (what ./demo.sh needs).
+if ! command -v go >/dev/null 2>&1 || ! go version | grep -Eq 'go1\.(2[4-9]|[3-9][0-9])'; then
+  echo "install-test-deps: Go 1.24 or newer is needed to build etcd from the Go module proxy (found: $(go version 2>/dev/null || echo none))" >&2
+  exit 2
+fi
+ETCD_VERSIONS=${ETCD_OPS_ETCD_VERSIONS:-"3.6.16 3.7.3 3.5.36 3.6.10 3.5.21"}
+$ETCD_ONLY && ETCD_VERSIONS=${ETCD_OPS_ETCD_VERSIONS:-3.6.16}
+"$(dirname "$0")/build-etcd.sh" $ETCD_VERSIONS
 if $ETCD_ONLY; then step "done (etcd only); cache: $CACHE"; exit 0; fi
 
 CURRENT="azurite 3.35.0 (npm)"

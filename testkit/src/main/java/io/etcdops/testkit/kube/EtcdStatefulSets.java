@@ -1,5 +1,6 @@
 package io.etcdops.testkit.kube;
 
+import io.etcdops.testkit.etcd.EtcdBinaries;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
@@ -19,7 +20,7 @@ import java.util.stream.IntStream;
 public final class EtcdStatefulSets {
     private String name = "etcd";
     private int replicas = 3;
-    private String version = "3.5.30";
+    private String version = EtcdBinaries.DEFAULT;
     private String updateStrategy = "RollingUpdate";
     private Integer partition;
     private String podManagementPolicy = "Parallel";
