@@ -17,7 +17,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class EtcdClusterIT {
 
     @ParameterizedTest(name = "3-member etcd {0} elects a leader")
-    @ValueSource(strings = {EtcdBinaries.V3_4, EtcdBinaries.V3_5_OLD, EtcdBinaries.V3_5})
+    @ValueSource(strings = {EtcdBinaries.V3_4, EtcdBinaries.V3_5_OLD, EtcdBinaries.V3_5, EtcdBinaries.V3_6_OLD,
+            EtcdBinaries.V3_6, EtcdBinaries.V3_7})
     void threeMembersElectALeader(String version) throws Exception {
         try (EtcdCluster cluster = EtcdCluster.start(version, 3); Client c = cluster.client()) {
             assertThat(c.getClusterClient().listMember().get(10, TimeUnit.SECONDS).getMembers()).hasSize(3);
@@ -30,7 +31,7 @@ class EtcdClusterIT {
 
     @Test
     void killedMemberRejoinsWithItsData() throws Exception {
-        try (EtcdCluster cluster = EtcdCluster.start(EtcdBinaries.V3_5, 3)) {
+        try (EtcdCluster cluster = EtcdCluster.start(EtcdBinaries.DEFAULT, 3)) {
             cluster.member(2).kill();
             assertThat(cluster.member(2).running()).isFalse();
             cluster.put("/k/written-while-down", "v1");
@@ -45,13 +46,13 @@ class EtcdClusterIT {
 
     @Test
     void memberRestartedOnNewerBinaryKeepsItsData() throws Exception {
-        try (EtcdCluster cluster = EtcdCluster.start(EtcdBinaries.V3_4, 3)) {
+        try (EtcdCluster cluster = EtcdCluster.start(EtcdBinaries.V3_6, 3)) {
             cluster.put("/k/before-upgrade", "v1");
-            cluster.member(0).restartWith(EtcdBinaries.V3_5_OLD);
+            cluster.member(0).restartWith(EtcdBinaries.V3_7);
             cluster.waitHealthy(Duration.ofSeconds(20));
             try (Client c0 = cluster.client(cluster.member(0).clientUrl())) {
                 assertThat(c0.getMaintenanceClient().statusMember(cluster.member(0).clientUrl()).get(10, TimeUnit.SECONDS).getVersion())
-                        .isEqualTo(EtcdBinaries.V3_5_OLD);
+                        .isEqualTo(EtcdBinaries.V3_7);
                 assertThat(c0.getKVClient().get(bytes("/k/before-upgrade")).get(10, TimeUnit.SECONDS).getKvs()).hasSize(1);
             }
         }
@@ -59,7 +60,7 @@ class EtcdClusterIT {
 
     @Test
     void fillWritesKubernetesLikeValues() throws Exception {
-        try (EtcdCluster cluster = EtcdCluster.start(EtcdBinaries.V3_5, 1); Client c = cluster.client()) {
+        try (EtcdCluster cluster = EtcdCluster.start(EtcdBinaries.DEFAULT, 1); Client c = cluster.client()) {
             DataFiller.Result r = cluster.fill(2 * 1024 * 1024, 8 * 1024);
             long count = c.getKVClient().get(bytes("/registry/"), io.etcd.jetcd.options.GetOption.builder()
                     .isPrefix(true).withCountOnly(true).build()).get(10, TimeUnit.SECONDS).getCount();

@@ -32,7 +32,7 @@ class KubeJobsIT {
                     """, PersistentVolumeClaim.class));
             sim.apply(new ConfigMapBuilder().withNewMetadata().withName("settings").endMetadata().addToData("key", "from-the-api").build());
 
-            sim.apply(job("etcdutl-version", EtcdStatefulSets.image(EtcdBinaries.V3_5), "[etcdutl]", "[version]", 6));
+            sim.apply(job("etcdutl-version", EtcdStatefulSets.image(EtcdBinaries.DEFAULT), "[etcdutl]", "[version]", 6));
             sim.apply(job("probe-ok", "ghcr.io/etcd-ops/probe:0.1.0", "[]",
                     "[/out/report.txt, etcd-0.etcd.default.svc.cluster.local, settings, '0']", 6));
             sim.apply(job("probe-fails", "ghcr.io/etcd-ops/probe:0.1.0", "[]",
@@ -41,7 +41,7 @@ class KubeJobsIT {
             Job version = sim.awaitJobFinished("etcdutl-version", DONE);
             assertThat(version.getStatus().getSucceeded()).isEqualTo(1);
             Pod versionPod = sim.client().pods().withLabel(JobController.JOB_NAME_LABEL, "etcdutl-version").list().getItems().get(0);
-            assertThat(sim.logs(versionPod.getMetadata().getName(), "main")).contains(EtcdBinaries.V3_5);
+            assertThat(sim.logs(versionPod.getMetadata().getName(), "main")).contains(EtcdBinaries.DEFAULT);
 
             Job ok = sim.awaitJobFinished("probe-ok", DONE);
             assertThat(ok.getStatus().getSucceeded()).isEqualTo(1);
@@ -75,7 +75,7 @@ class KubeJobsIT {
                     spec:
                       containers:
                       - name: etcd
-                        image: docker.io/bitnami/etcd:3.5.30-debian-12-r1
+                        image: docker.io/bitnami/etcd:3.6.16-debian-12-r0
                         env: [{name: ETCD_NAME, value: bitnami-0}]
                     """, Pod.class));
             assertThatThrownBy(() -> sim.awaitPodReady("bitnami-0", DONE))

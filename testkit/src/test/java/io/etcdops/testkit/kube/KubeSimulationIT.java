@@ -29,13 +29,13 @@ import java.util.stream.IntStream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The simulation's own proof, on real etcd 3.5 processes: pods, volumes, scaling and both update strategies behave
+ * The simulation's own proof, on real etcd 3.6 processes: pods, volumes, scaling and both update strategies behave
  * as a StatefulSet does, and etcd (real membership, real data) survives what Kubernetes would do to it.
  */
 class KubeSimulationIT {
     private static final Duration UP = Duration.ofSeconds(90);
-    private static final String V_OLD = EtcdBinaries.V3_5_OLD;
-    private static final String V_NEW = EtcdBinaries.V3_5;
+    private static final String V_OLD = EtcdBinaries.V3_6_OLD;
+    private static final String V_NEW = EtcdBinaries.V3_6;
 
     @Test
     void deletedPodKillsItsEtcdAndComesBackOnItsVolume_deletedClaimComesBackEmpty() throws Exception {

@@ -37,18 +37,18 @@ class KubeSimulationPartsTest {
     @Test
     void etcdImagesRunTheRealBinaryOfTheirTagAndNothingElse() {
         ContainerImages images = new ContainerImages();
-        var etcd = (ContainerImages.EtcdExec) images.resolve("etcd", "quay.io/coreos/etcd:v3.5.30", List.of("/usr/local/bin/etcd"),
+        var etcd = (ContainerImages.EtcdExec) images.resolve("etcd", "quay.io/coreos/etcd:v3.6.16", List.of("/usr/local/bin/etcd"),
                 List.of("--name=etcd-0"));
-        assertThat(etcd.argv()).containsExactly(EtcdBinaries.of(EtcdBinaries.V3_5).etcd().toString(), "--name=etcd-0");
-        var bitnamiBinary = (ContainerImages.EtcdExec) images.resolve("etcd", "bitnami/etcd:3.5.16", List.of("/opt/bitnami/etcd/bin/etcdctl"),
+        assertThat(etcd.argv()).containsExactly(EtcdBinaries.of(EtcdBinaries.V3_6).etcd().toString(), "--name=etcd-0");
+        var bitnamiBinary = (ContainerImages.EtcdExec) images.resolve("etcd", "bitnami/etcd:3.5.21", List.of("/opt/bitnami/etcd/bin/etcdctl"),
                 List.of("version"));
         assertThat(bitnamiBinary.argv().get(0)).isEqualTo(EtcdBinaries.of(EtcdBinaries.V3_5_OLD).etcdctl().toString());
 
-        assertThatThrownBy(() -> images.resolve("etcd", "quay.io/coreos/etcd:v3.5.30", List.of(), List.of("--name=etcd-0")))
+        assertThatThrownBy(() -> images.resolve("etcd", "quay.io/coreos/etcd:v3.6.16", List.of(), List.of("--name=etcd-0")))
                 .isInstanceOf(UnsupportedContainerException.class).hasMessageContaining("args without command execute their first arg");
-        assertThatThrownBy(() -> images.resolve("etcd", "docker.io/bitnami/etcd:3.5.30-debian-12-r1", List.of(), List.of()))
+        assertThatThrownBy(() -> images.resolve("etcd", "docker.io/bitnami/etcd:3.6.16-debian-12-r1", List.of(), List.of()))
                 .isInstanceOf(UnsupportedContainerException.class).hasMessageContaining("Bitnami image's shell scripts");
-        assertThatThrownBy(() -> images.resolve("etcd", "quay.io/coreos/etcd:v3.5.30", List.of("/bin/sh", "-c"), List.of("etcd")))
+        assertThatThrownBy(() -> images.resolve("etcd", "quay.io/coreos/etcd:v3.6.16", List.of("/bin/sh", "-c"), List.of("etcd")))
                 .isInstanceOf(UnsupportedContainerException.class).hasMessageContaining("no shell");
         assertThatThrownBy(() -> images.resolve("etcd", "gcr.io/etcd-development/etcd:v3.4.23", List.of("etcdutl"), List.of()))
                 .isInstanceOf(UnsupportedContainerException.class).hasMessageContaining("ships no etcdutl");
