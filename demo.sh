@@ -7,7 +7,7 @@ cd "$(dirname "$0")"
 ROOT=$PWD
 WORK=$ROOT/demo-work
 CACHE=${ETCD_OPS_CACHE:-$HOME/.cache/etcd-ops}
-VERSION=${ETCD_VERSION:-3.5.30}
+VERSION=${ETCD_VERSION:-3.6.16}
 BIN=$CACHE/etcd/$VERSION
 say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 PIDS=()

@@ -34,9 +34,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The chart's Roles against what the jobs really do. The simulation's API server (fabric8's CRUD mock) enforces no
  * RBAC, so every request the jobs make goes through a recording proxy and is turned into the permission it needs. The
  * jobs run with the env and args of the chart's rendered containers (the store and in-container paths mapped to
- * local ones) against a real etcd 3.5 StatefulSet: backup-job, upgrader, then restore-job kubernetes forced over the healthy
+ * local ones) against a real etcd 3.6 StatefulSet: backup-job, upgrader, then restore-job kubernetes forced over the healthy
  * cluster, as NOTES says (kubectl set env ETCD_OPS_FORCE=true), which must bring the backed-up data back; before it,
- * upgrader with ETCD_OPS_TO_VERSION set the same way, 3.5.16 -> 3.5.30, keeping the data. Then: every recorded
+ * upgrader with ETCD_OPS_TO_VERSION set the same way, 3.6.10 -> 3.6.16, keeping the data. Then: every recorded
  * permission is granted by the job's Role, and every verb the Role grants was used. member-replacer gets its own
  * simulation: a member frozen past the grace period is replaced by the scheduled CronJob's container, with the health
  * CronJob's container (defrag on) run before and after it.
@@ -54,7 +54,7 @@ class ChartRbacIT {
              RecordingApiProxy restoreApi = new RecordingApiProxy(sim.apiUrl());
              RecordingApiProxy upgradeApi = new RecordingApiProxy(sim.apiUrl())) {
             sim.images().registerJvmMain("ghcr.io/etcd-ops/restore-job", JobCli.mainClass("restore-job"));
-            EtcdStatefulSets.flagStyle().version(EtcdBinaries.V3_5_OLD).objects().forEach(sim::apply);
+            EtcdStatefulSets.flagStyle().version(EtcdBinaries.V3_6_OLD).objects().forEach(sim::apply);
             sim.awaitStatefulSetReady("etcd", UP);
             String eps = IntStream.range(0, 3).mapToObj(i -> sim.resolve(URI.create("http://etcd-" + i + ".etcd:2379")).toString())
                     .collect(Collectors.joining(","));
@@ -68,17 +68,17 @@ class ChartRbacIT {
             JobProcess.Result backup = run(sim, backupApi, Rendered.main(chart.cronJob("backup")), "backup-job", tmp, Map.of("ETCD_OPS_STORE", store));
             assertThat(backup.exitCode()).as(backup.toString()).isZero();
             JobProcess.Result upgrade = run(sim, upgradeApi, Rendered.main(chart.cronJob("upgrade")), "upgrader", tmp,
-                    Map.of("ETCD_OPS_STORE", store, "ETCD_OPS_TO_VERSION", EtcdBinaries.V3_5));
+                    Map.of("ETCD_OPS_STORE", store, "ETCD_OPS_TO_VERSION", EtcdBinaries.V3_6));
             if (upgrade.exitCode() == 1 && upgrade.stdout().contains("code=409")) {
                 // upgrader does not retry an optimistic-concurrency conflict with the StatefulSet controller (reported);
                 // it stops safely and says to rerun, which resumes: what an operator does
                 upgrade = run(sim, upgradeApi, Rendered.main(chart.cronJob("upgrade")), "upgrader", tmp,
-                        Map.of("ETCD_OPS_STORE", store, "ETCD_OPS_TO_VERSION", EtcdBinaries.V3_5));
+                        Map.of("ETCD_OPS_STORE", store, "ETCD_OPS_TO_VERSION", EtcdBinaries.V3_6));
             }
             assertThat(upgrade.exitCode()).as(upgrade + "\n" + sim.describePods("etcd")).isZero();
             sim.awaitStatefulSetReady("etcd", UP);
             assertThat(sim.client().apps().statefulSets().withName("etcd").get().getSpec().getTemplate().getSpec().getContainers().get(0)
-                    .getImage()).endsWith(EtcdBinaries.V3_5);
+                    .getImage()).endsWith(EtcdBinaries.V3_6);
             assertThat(RestoredMember.dump(eps, null).kvs()).as("the data survives the upgrade").isEqualTo(atBackup.kvs());
             // the files the Argo example's upgrade step reads (ExamplesOutputFilesIT cannot run upgrader without a StatefulSet)
             for (ArgoTemplates.Step step : ArgoTemplates.steps(Project.examples().resolve("argo/backup-upgrade-health.yaml"))) {

@@ -239,7 +239,7 @@ class ChartValuesTest {
 
         PodSpec drill = Rendered.pod(r.cronJob("drill"));
         assertThat(drill.getInitContainers()).as("imageVolume: no copy step").isEmpty();
-        assertThat(volume(drill, "etcd-image").getImage().getReference()).isEqualTo("quay.io/coreos/etcd:v3.5.21");
+        assertThat(volume(drill, "etcd-image").getImage().getReference()).isEqualTo("quay.io/coreos/etcd:v3.6.16");
         assertThat(Rendered.main(r.cronJob("drill")).getArgs()).containsExactly("drill", "--etcdutl", "/etcd-image/usr/local/bin/etcdutl",
                 "--etcd", "/etcd-image/usr/local/bin/etcd", "--work-dir", "/etcd-ops/work");
 

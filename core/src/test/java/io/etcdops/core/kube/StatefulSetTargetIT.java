@@ -20,7 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Discovery against StatefulSets running in the Kubernetes simulation: the flag-style one of etcd's docs comes up as a
- * real 3-member etcd 3.5.30 cluster that the discovered endpoints reach; the Bitnami one is discovered from the API,
+ * real 3-member etcd 3.6.16 cluster that the discovered endpoints reach; the Bitnami one is discovered from the API,
  * while its pods fail explicitly because the image's shell scripts cannot run here.
  */
 class StatefulSetTargetIT {
@@ -52,7 +52,7 @@ class StatefulSetTargetIT {
                 }
                 StatefulSetTarget.VersionCheck check = target.checkVersion(versions);
                 assertThat(check.consistent()).as(check.describe()).isTrue();
-                assertThat(check.version()).contains("3.5.30");
+                assertThat(check.version()).contains("3.6.16");
             }
         }
     }

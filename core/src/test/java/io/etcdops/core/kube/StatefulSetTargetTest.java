@@ -30,7 +30,7 @@ class StatefulSetTargetTest {
         assertThat(t.service()).isEqualTo("etcd");
         assertThat(t.client()).isEqualTo(new StatefulSetTarget.Listener("http", 2379));
         assertThat(t.peer()).isEqualTo(new StatefulSetTarget.Listener("http", 2380));
-        assertThat(t.imageVersion()).contains("3.5.30");
+        assertThat(t.imageVersion()).contains("3.6.16");
         assertThat(t.data()).isEqualTo(new StatefulSetTarget.DataVolume("/data", "etcd-data", "/data", Optional.of("/data/wal")));
         assertThat(t.dataClaimName(2)).isEqualTo("etcd-data-etcd-2");
         assertThat(t.tlsMounts()).isEmpty();
@@ -49,7 +49,7 @@ class StatefulSetTargetTest {
         assertThat(t.service()).isEqualTo("etcd-headless");
         assertThat(t.client()).isEqualTo(new StatefulSetTarget.Listener("https", 2379));
         assertThat(t.peer()).isEqualTo(new StatefulSetTarget.Listener("http", 2380));
-        assertThat(t.imageVersion()).contains("3.5.30");
+        assertThat(t.imageVersion()).contains("3.6.16");
         assertThat(t.data()).isEqualTo(new StatefulSetTarget.DataVolume("/bitnami/etcd/data", "data", "/bitnami/etcd", Optional.empty()));
         assertThat(t.clientCertAuth()).isTrue();
         assertThat(t.tlsMounts()).containsExactly(
@@ -150,10 +150,10 @@ class StatefulSetTargetTest {
     @Test
     void membersConfirmOrContradictTheImageTag() {
         StatefulSetTarget t = StatefulSetTarget.from(Fixtures.statefulSet(Fixtures.DOCS), TargetOverrides.none());
-        assertThat(t.checkVersion(List.of("3.5.30", "3.5.30", "3.5.30")).consistent()).isTrue();
-        StatefulSetTarget.VersionCheck mixed = t.checkVersion(List.of("3.5.16", "3.5.30"));
+        assertThat(t.checkVersion(List.of("3.6.16", "3.6.16", "3.6.16")).consistent()).isTrue();
+        StatefulSetTarget.VersionCheck mixed = t.checkVersion(List.of("3.6.10", "3.6.16"));
         assertThat(mixed.consistent()).isFalse();
         assertThat(mixed.version()).isEmpty();
-        assertThat(t.checkVersion(List.of("3.5.16")).consistent()).as("tag says 3.5.30").isFalse();
+        assertThat(t.checkVersion(List.of("3.6.10")).consistent()).as("tag says 3.6.16").isFalse();
     }
 }
