@@ -16,8 +16,9 @@ exec 9>"$CACHE/etcd/.build.lock"; flock 9
 for v in "$@"; do
   src="$HERE/etcd-builds/$v" dir="$CACHE/etcd/$v"
   [ -f "$src/go.mod" ] || { echo "build-etcd: no wrapper module for etcd $v (scripts/etcd-builds/$v)" >&2; exit 2; }
+  # (the version is read into a variable first: `etcd --version | grep -q` can fail under pipefail when grep exits early)
   if [ -x "$dir/etcd" ] && [ -x "$dir/etcdctl" ] && [ -x "$dir/etcdutl" ] \
-     && "$dir/etcd" --version 2>/dev/null | grep -q "etcd Version: $v\$"; then
+     && [[ $'\n'"$("$dir/etcd" --version 2>/dev/null)"$'\n' == *$'\n'"etcd Version: $v"$'\n'* ]]; then
     echo "==> [build-etcd] etcd $v: cached" >&2; continue
   fi
   echo "==> [build-etcd] etcd $v: building from the Go module proxy" >&2
@@ -26,7 +27,8 @@ for v in "$@"; do
      out=$m; [ $m = server ] && out=etcd
      go build -trimpath -ldflags "-s -w" -o "$tmp/$out" "go.etcd.io/etcd/$m/v3"
    done)
-  "$tmp/etcd" --version | grep -q "etcd Version: $v\$" || { echo "build-etcd: the $v build reports $("$tmp/etcd" --version | head -1)" >&2; exit 1; }
+  got=$("$tmp/etcd" --version | sed -n 's/^etcd Version: //p')
+  [ "$got" = "$v" ] || { echo "build-etcd: the $v build reports etcd version '$got'" >&2; exit 1; }
   rm -rf "$dir"; mv "$tmp" "$dir"
   echo "==> [build-etcd] etcd $v: built in $(( $(date +%s) - start )) s" >&2
 done

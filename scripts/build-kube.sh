@@ -16,7 +16,8 @@ src="$HERE/kube-builds/$V" dir="$CACHE/kube/$V"
 [ -f "$src/go.mod" ] || { echo "build-kube: no wrapper module for Kubernetes $V (scripts/kube-builds/$V)" >&2; exit 2; }
 mkdir -p "$CACHE/kube"
 exec 9>"$CACHE/kube/.build.lock"; flock 9
-if [ -x "$dir/kube" ] && "$dir/kubectl" version --client 2>/dev/null | grep -q "Client Version: v$V\$"; then
+client_version() { "$1/kubectl" version --client 2>/dev/null | sed -n 's/^Client Version: //p'; }
+if [ -x "$dir/kube" ] && [ "$(client_version "$dir")" = "v$V" ]; then
   echo "==> [build-kube] Kubernetes $V: cached" >&2; exit 0
 fi
 echo "==> [build-kube] Kubernetes $V: building from the Go module proxy (several minutes on 2 cores)" >&2
@@ -30,6 +31,6 @@ for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
 done
 (cd "$src" && go build -trimpath -ldflags "$LD" -o "$tmp/kube" .)
 for c in kube-apiserver kube-controller-manager kube-scheduler kubectl; do ln -sf kube "$tmp/$c"; done
-"$tmp/kubectl" version --client | grep -q "Client Version: v$V\$" || { echo "build-kube: the build reports $("$tmp/kubectl" version --client | head -1)" >&2; exit 1; }
+[ "$(client_version "$tmp")" = "v$V" ] || { echo "build-kube: the build reports kubectl '$(client_version "$tmp")'" >&2; exit 1; }
 rm -rf "$dir"; mv "$tmp" "$dir"
 echo "==> [build-kube] Kubernetes $V: built in $(( $(date +%s) - start )) s" >&2

@@ -79,18 +79,45 @@ public final class TestCertificates {
         return issue(commonName, false);
     }
 
+    /**
+     * A client certificate with organizations (Kubernetes maps CN to the user and each O to a group, e.g.
+     * {@code system:masters}), written as {@code <file>.crt/.key}.
+     */
+    public Pair client(String file, String commonName, String... organizations) {
+        StringBuilder subject = new StringBuilder("CN=" + commonName);
+        for (String o : organizations) {
+            subject.append(",O=").append(o);
+        }
+        return issue(file, subject.toString(), false, new String[0]);
+    }
+
+    /** A server (and client) certificate naming 127.0.0.1, localhost and the extra DNS names. */
+    public Pair server(String name, String... dnsNames) {
+        return issue(name, "CN=" + name, true, dnsNames);
+    }
+
     private Pair issue(String cn, boolean server) {
+        return issue(cn, "CN=" + cn, server, new String[0]);
+    }
+
+    private Pair issue(String file, String subject, boolean server, String[] dnsNames) {
+        String cn = file;
         try {
             KeyPair keys = rsa();
             X509v3CertificateBuilder b = builder(new X500Name("CN=" + caCert.getSubjectX500Principal().getName().substring(3)),
-                    new X500Name("CN=" + cn), keys);
+                    new X500Name(subject), keys);
             b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
             b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
             if (server) {
                 b.addExtension(Extension.extendedKeyUsage, false,
                         new ExtendedKeyUsage(new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
-                b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
-                        new GeneralName(GeneralName.iPAddress, "127.0.0.1"), new GeneralName(GeneralName.dNSName, "localhost")}));
+                GeneralName[] names = new GeneralName[2 + dnsNames.length];
+                names[0] = new GeneralName(GeneralName.iPAddress, "127.0.0.1");
+                names[1] = new GeneralName(GeneralName.dNSName, "localhost");
+                for (int i = 0; i < dnsNames.length; i++) {
+                    names[2 + i] = new GeneralName(GeneralName.dNSName, dnsNames[i]);
+                }
+                b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names));
             } else {
                 b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
             }
@@ -102,6 +129,20 @@ public final class TestCertificates {
             return new Pair(certFile, keyFile);
         } catch (GeneralSecurityException | IOException e) {
             throw new IllegalStateException("cannot issue test certificate: " + e.getMessage(), e);
+        }
+    }
+
+    /** An RSA key pair as PEM files {@code <name>.key} (PKCS#8) and {@code <name>.pub} (X.509 SubjectPublicKeyInfo). */
+    public Pair keyPair(String name) {
+        try {
+            KeyPair keys = rsa();
+            Path pub = dir.resolve(name + ".pub");
+            Path key = dir.resolve(name + ".key");
+            writePem(pub, "PUBLIC KEY", keys.getPublic().getEncoded());
+            writePem(key, "PRIVATE KEY", keys.getPrivate().getEncoded());
+            return new Pair(pub, key);
+        } catch (GeneralSecurityException | IOException e) {
+            throw new IllegalStateException("cannot create key pair: " + e.getMessage(), e);
         }
     }
 

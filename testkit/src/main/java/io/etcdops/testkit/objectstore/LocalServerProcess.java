@@ -122,11 +122,7 @@ final class LocalServerProcess {
     }
 
     private static void deleteRecursively(Path dir) {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException | UncheckedIOException ignored) {
-            // best effort at JVM exit: a leftover temp folder is harmless
-        }
+        io.etcdops.testkit.Folders.deleteQuietly(dir);
     }
 
     private static void sleep(long ms) {
