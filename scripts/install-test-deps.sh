@@ -61,6 +61,9 @@ $ETCD_ONLY && ETCD_VERSIONS=${ETCD_OPS_ETCD_VERSIONS:-3.6.16}
 "$(dirname "$0")/build-etcd.sh" $ETCD_VERSIONS
 if $ETCD_ONLY; then step "done (etcd only); cache: $CACHE"; exit 0; fi
 
+CURRENT="Kubernetes 1.36.3 control plane built from the Go module proxy (scripts/kube-builds/1.36.3)"
+"$(dirname "$0")/build-kube.sh" 1.36.3
+
 CURRENT="azurite 3.35.0 (npm)"
 if [ -x "$CACHE/azurite/node_modules/.bin/azurite-blob" ]; then step "$CURRENT: cached"; else
   step "$CURRENT: installing"; mkdir -p "$CACHE/azurite"

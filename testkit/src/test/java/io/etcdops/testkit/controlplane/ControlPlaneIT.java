@@ -102,15 +102,21 @@ class ControlPlaneIT {
     }
 
     @Test
-    void podSecurityRestrictedRejectsAPrivilegedPod() {
+    void podSecurityRestrictedAdmitsOnlyACompliantPod() {
         KubernetesClient admin = cp.client();
         admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("restricted")
                 .addToLabels("pod-security.kubernetes.io/enforce", "restricted").endMetadata().build()).create();
-        Pod privileged = new PodBuilder().withNewMetadata().withName("p").endMetadata().withNewSpec()
-                .addNewContainer().withName("c").withImage("busybox:1").withNewSecurityContext().withPrivileged(true)
+        Pod plain = new PodBuilder().withNewMetadata().withName("plain").endMetadata().withNewSpec()
+                .addNewContainer().withName("c").withImage("busybox:1").endContainer().endSpec().build();
+        assertThatThrownBy(() -> admin.pods().inNamespace("restricted").resource(plain).create())
+                .isInstanceOf(KubernetesClientException.class).hasMessageContaining("violates PodSecurity \"restricted:latest\"");
+        Pod compliant = new PodBuilder().withNewMetadata().withName("compliant").endMetadata().withNewSpec()
+                .withNewSecurityContext().withRunAsNonRoot(true).withRunAsUser(65532L)
+                .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile().endSecurityContext()
+                .addNewContainer().withName("c").withImage("busybox:1").withNewSecurityContext()
+                .withAllowPrivilegeEscalation(false).withNewCapabilities().withDrop("ALL").endCapabilities()
                 .endSecurityContext().endContainer().endSpec().build();
-        assertThatThrownBy(() -> admin.pods().inNamespace("restricted").resource(privileged).create())
-                .isInstanceOf(KubernetesClientException.class).hasMessageContaining("violates PodSecurity");
+        assertThat(admin.pods().inNamespace("restricted").resource(compliant).create().getMetadata().getUid()).isNotBlank();
     }
 
     private static KubernetesClient clientOf(java.nio.file.Path kubeconfig) throws Exception {
