@@ -23,16 +23,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * A member whose data dir was lost (wiped under it, then the process died) on etcd 3.6: the StatefulSet restarts it
  * with {@code --initial-cluster-state=new} on an empty dir, which etcd refuses ("member has already been
- * bootstrapped") — the crash loop this replacer exists for. It is replaced, on a StatefulSet with
- * {@code podManagementPolicy: OrderedReady} and a {@code /readyz} readiness probe: etcd answers /readyz with 503 for a
- * learner, so a learner in a StatefulSet pod would never be Ready (and OrderedReady would hold the pods after it); the
- * learner runs in the seed pod (no probes) and is promoted on etcd's word before the StatefulSet's pod comes back.
+ * bootstrapped") — the crash loop this replacer exists for. It is replaced, with the {@code /readyz} readiness
+ * probe: etcd answers /readyz with 503 for a learner, so the learner runs in the seed pod (no probes) and is promoted
+ * on etcd's word before the StatefulSet's pod comes back, Ready. (OrderedReady could not be tested: with /readyz a
+ * 3-member StatefulSet never bootstraps under it — etcd-0 alone has no quorum, so it is never Ready and etcd-1 is
+ * never created; measured in the simulation with 3.6.16.)
  */
 class WipedDataDirIT {
 
     @Test
-    void aMemberThatLostItsDataDirIsReplacedUnderOrderedReadyWithAReadyzProbe() throws Exception {
-        try (SimulatedEtcd etcd = new SimulatedEtcd(EtcdBinaries.V3_6, "OrderedReady"); Client healthy = etcd.client("etcd-0", "etcd-2")) {
+    void aMemberThatLostItsDataDirIsReplacedWithAReadyzProbe() throws Exception {
+        try (SimulatedEtcd etcd = new SimulatedEtcd(EtcdBinaries.V3_6); Client healthy = etcd.client("etcd-0", "etcd-2")) {
             healthy.getKVClient().put(SimulatedEtcd.bytes("/k/before"), SimulatedEtcd.bytes("v1")).get(10, TimeUnit.SECONDS);
             Map<String, Long> before = memberIds(healthy);
 
@@ -57,7 +58,6 @@ class WipedDataDirIT {
             assertThat(etcd.replace("job", SimulatedEtcd.settings(Duration.ZERO, null, false), StepListener.NONE, report))
                     .isEqualTo(MemberReplacement.Outcome.REPLACED);
 
-            assertThat(etcd.k().apps().statefulSets().withName("etcd").get().getSpec().getPodManagementPolicy()).isEqualTo("OrderedReady");
             assertThat(etcd.k().pods().withName("etcd-1").get().getStatus().getConditions())
                     .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
             List<Member> after = healthy.getClusterClient().listMember().get(10, TimeUnit.SECONDS).getMembers();
