@@ -15,7 +15,7 @@ import java.util.Optional;
 
 /** Judges an {@link Observation}: member rows, the cluster summary and a finding per check, each with advice. */
 public final class HealthEvaluator {
-    /** etcd's default --quota-backend-bytes (2 GiB); etcd does not expose the quota over its API. */
+    /** etcd's default --quota-backend-bytes (2 GiB); etcd before 3.6 does not expose the quota over its API. */
     public static final long DEFAULT_QUOTA = 2L * 1024 * 1024 * 1024;
 
     private final Thresholds t;
@@ -71,11 +71,15 @@ public final class HealthEvaluator {
                 "Finish the upgrade or downgrade (upgrader); the cluster version follows the lowest member.")
                 : Finding.ok("versions", Finding.CLUSTER, versions.isEmpty() ? "no member answered" : "all members run " + versions.get(0)));
 
-        long quota = o.quotaOption() != null ? o.quotaOption() : quotaFromMetrics(o).orElse(DEFAULT_QUOTA);
-        String quotaSource = o.quotaOption() != null ? "option" : quotaFromMetrics(o).isPresent() ? "metrics" : "default";
+        // the member's own answer (etcd 3.6+ status) wins over the metric, which wins over etcd's default
+        Optional<Long> fromMembers = StorageFindings.quotaFromMembers(view);
+        long quota = o.quotaOption() != null ? o.quotaOption() : fromMembers.or(() -> quotaFromMetrics(o)).orElse(DEFAULT_QUOTA);
+        String quotaSource = o.quotaOption() != null ? "option" : fromMembers.isPresent() ? "member"
+                : quotaFromMetrics(o).isPresent() ? "metrics" : "default";
         long maxDb = view.statuses().stream().filter(MemberStatus::reachable).mapToLong(MemberStatus::dbSize).max().orElse(0);
         Double quotaUse = maxDb == 0 ? null : (double) maxDb / quota;
         clusterFindings.add(quotaFinding(quotaUse, maxDb, quota, quotaSource));
+        clusterFindings.addAll(StorageFindings.findings(view));
         clusterFindings.addAll(alarmFindings(o, view));
         clusterFindings.add(HashKvFindings.finding(o.hashKv()));
         if (o.backup() != null) {
@@ -143,8 +147,9 @@ public final class HealthEvaluator {
         String msg = String.format("largest db %s is %.0f%% of the %s quota (%s)", mib(maxDb), use * 100, mib(quota),
                 switch (source) {
                     case "option" -> "from --quota-backend-bytes";
+                    case "member" -> "as the members report it";
                     case "metrics" -> "from etcd_server_quota_backend_bytes";
-                    default -> "etcd's default; etcd's API does not expose the quota: pass --quota-backend-bytes or let /metrics be read";
+                    default -> "etcd's default; etcd before 3.6 does not report the quota: pass --quota-backend-bytes or let /metrics be read";
                 });
         String advice = "Compact and defragment (health-checker --defrag), find what writes so much, or raise --quota-backend-bytes (max 8 GiB recommended).";
         if (use >= t.quotaCriticalRatio()) {

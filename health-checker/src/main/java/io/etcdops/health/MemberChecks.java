@@ -60,12 +60,36 @@ final class MemberChecks {
         if (t.fragmented(s.dbSize(), s.dbSizeInUse())) {
             out.add(Finding.warning("fragmentation", who, String.format("%s db is %s with %s in use (%.0f%%)", who,
                     HealthEvaluator.mib(s.dbSize()), HealthEvaluator.mib(s.dbSizeInUse()), 100.0 * s.dbSizeInUse() / s.dbSize()),
-                    "Run health-checker --defrag (one member at a time, leader last) to return the free pages to the disk."));
+                    defragAdvice(s.version())));
         }
         if (metricsWanted) {
             out.addAll(signalFindings(t, who, signals, explicitMetricsUrls));
         }
         return out;
+    }
+
+    /**
+     * etcd 3.6+ can stop serving gRPC while it defragments (feature gate StopGRPCServiceOnDefrag, alpha, off by
+     * default): clients then fail over to another member instead of waiting on the blocked one.
+     */
+    static String defragAdvice(String version) {
+        String base = "Run health-checker --defrag (one member at a time, leader last) to return the free pages to the disk.";
+        return atLeast36(version) ? base + " Before that, consider --feature-gates=StopGRPCServiceOnDefrag=true on the members, "
+                + "so that clients move to another member while one is defragmented instead of waiting on it." : base;
+    }
+
+    static boolean atLeast36(String version) {
+        if (version == null) {
+            return false;
+        }
+        String[] p = version.split("\\.");
+        try {
+            int major = Integer.parseInt(p[0]);
+            int minor = p.length > 1 ? Integer.parseInt(p[1].replaceAll("\\D.*", "")) : 0;
+            return major > 3 || (major == 3 && minor >= 6);
+        } catch (NumberFormatException e) {
+            return false;
+        }
     }
 
     static List<Finding> signalFindings(Thresholds t, String who, MemberSignals sig, boolean explicit) {

@@ -27,7 +27,7 @@ class DefragIT {
     private static final long MIB = 1024 * 1024;
 
     @ParameterizedTest(name = "etcd {0}")
-    @ValueSource(strings = {EtcdBinaries.V3_4, EtcdBinaries.V3_5})
+    @ValueSource(strings = {EtcdBinaries.V3_6})
     void fragmentedDbShrinksLeaderLast(String version) throws Exception {
         try (EtcdCluster c = EtcdCluster.start(HealthCheckerHarness.spec(version)); Client client = c.client()) {
             c.fill(24 * MIB, 8 * 1024);

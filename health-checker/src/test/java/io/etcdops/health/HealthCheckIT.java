@@ -25,13 +25,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The report against real etcd, one cluster per version walked through worse and worse states: healthy; a stale
- * backup in the store; a learner that never catches up; one member killed; two killed. (3.5 runs with TLS + auth,
- * 3.4 plain.)
+ * backup in the store; a learner that never catches up; one member killed; two killed. (3.6 runs with TLS + auth,
+ * 3.7 plain.)
  */
 class HealthCheckIT {
 
     @ParameterizedTest(name = "etcd {0}")
-    @ValueSource(strings = {EtcdBinaries.V3_4, EtcdBinaries.V3_5})
+    @ValueSource(strings = {EtcdBinaries.V3_6, EtcdBinaries.V3_7})
     void fromHealthyToNoQuorum(String version, @TempDir Path tmp) throws Exception {
         try (EtcdCluster c = EtcdCluster.start(HealthCheckerHarness.spec(version))) {
             c.put("/registry/ns/default", "{}");
@@ -44,7 +44,7 @@ class HealthCheckIT {
             assertThat(r.problems()).isEmpty();
             Map<String, Object> cluster = r.cluster();
             assertThat(cluster).containsEntry("members", 3).containsEntry("voters", 3).containsEntry("hasLeader", true)
-                    .containsEntry("healthyVoters", 3).containsEntry("uniformVersions", true).containsEntry("quotaSource", "metrics")
+                    .containsEntry("healthyVoters", 3).containsEntry("uniformVersions", true).containsEntry("quotaSource", "member")
                     .containsEntry("versions", List.of(version));
             assertThat(cluster.get("leader")).isIn("m0", "m1", "m2");
             assertThat(((Map<?, ?>) cluster.get("hashKv")).get("outcome")).isEqualTo("consistent");
@@ -68,6 +68,17 @@ class HealthCheckIT {
             // the human table names every member and says there is nothing to do
             HealthCheckerHarness.Result table = HealthCheckerHarness.run(c);
             assertThat(table.stdout()).contains("HEALTHY").contains("m0").contains("m1").contains("m2").contains("nothing to do");
+
+            // 1b. a downgrade enabled (etcd 3.6+ reports it in every member's status): a warning until it is cancelled
+            String previousMinor = version.startsWith("3.7.") ? "3.6" : "3.5";
+            c.etcdctl("downgrade", "enable", previousMinor);
+            r = HealthCheckerHarness.run(c, "--format", "json");
+            assertThat(r.exitCode()).as(r.toString()).isZero();
+            assertThat(r.problems()).singleElement().satisfies(f -> {
+                assertThat(f).containsEntry("check", "downgrade").containsEntry("severity", "warning");
+                assertThat((String) f.get("message")).contains("a downgrade to " + previousMinor + ".0 is in progress");
+            });
+            c.etcdctl("downgrade", "cancel");
 
             // 2. a stale backup in a file:// store (FileSnapshotStore, with an old manifest written by this test)
             Path backups = tmp.resolve("backups");

@@ -58,7 +58,7 @@ final class HealthCheckerHarness {
     /** The spec each IT uses per version: 3.4 plain, 3.5 with TLS (client certs) and auth, so both paths are exercised. */
     static EtcdClusterSpec spec(String version) {
         EtcdClusterSpec s = EtcdClusterSpec.of(version, 3);
-        return version.equals(EtcdBinaries.V3_5) ? s.withTls().withAuth() : s;
+        return version.equals(EtcdBinaries.V3_6) ? s.withTls().withAuth() : s;
     }
 
     /** Connection flags for the cluster (TLS material, root user), short timeouts and a 1 s metrics window. */

@@ -28,7 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * health-checker --statefulset through testkit's Kubernetes simulation: the API is fabric8's CRUD mock, the StatefulSet
- * controller and kubelet are testkit's, the three members are real etcd 3.5.30 processes started from the StatefulSet's
+ * controller and kubelet are testkit's, the three members are real etcd 3.6.16 processes started from the StatefulSet's
  * pod template. health-checker runs in this JVM with the simulation's client and {@code sim::resolve} (the
  * EndpointResolver seam standing in for cluster DNS). One simulation for the class; the tests run in order and each
  * leaves the cluster as it found it.
@@ -43,7 +43,7 @@ class HealthStatefulSetIT {
     @BeforeAll
     void startCluster() {
         sim = KubeSimulation.start();
-        EtcdStatefulSets.flagStyle().version(EtcdBinaries.V3_5).objects().forEach(sim::apply);
+        EtcdStatefulSets.flagStyle().version(EtcdBinaries.V3_6).objects().forEach(sim::apply);
         sim.awaitStatefulSetReady("etcd", UP);
     }
 

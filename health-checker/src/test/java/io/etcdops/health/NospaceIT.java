@@ -23,7 +23,7 @@ class NospaceIT {
     private static final long QUOTA = 4L * 1024 * 1024;
 
     @ParameterizedTest(name = "etcd {0}")
-    @ValueSource(strings = {EtcdBinaries.V3_4, EtcdBinaries.V3_5})
+    @ValueSource(strings = {EtcdBinaries.V3_6})
     void detectedAndRecovered(String version) throws Exception {
         try (EtcdCluster c = EtcdCluster.start(HealthCheckerHarness.spec(version).withQuota(QUOTA)); Client client = c.client()) {
             fillUntilNospace(client);

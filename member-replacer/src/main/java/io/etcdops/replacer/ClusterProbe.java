@@ -1,9 +1,7 @@
 package io.etcdops.replacer;
 
-import io.etcd.jetcd.maintenance.StatusResponse;
 import io.etcdops.core.etcd.Alarm;
 import io.etcdops.core.etcd.ClusterView;
-import io.etcdops.core.etcd.EtcdErrors;
 import io.etcdops.core.etcd.EtcdSession;
 import io.etcdops.core.etcd.MemberInfo;
 import io.etcdops.core.etcd.MemberStatus;
@@ -15,7 +13,6 @@ import org.slf4j.LoggerFactory;
 import java.net.URI;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A {@link ClusterView} whose per-member status calls go through the {@link EndpointResolver}: members advertise pod
@@ -59,16 +56,6 @@ final class ClusterProbe {
 
     /** Status of whatever answers at {@code endpoint} (e.g. a seed pod's address), reported as {@code member}. */
     MemberStatus statusAt(MemberInfo member, URI endpoint) {
-        try {
-            StatusResponse s = session.client().getMaintenanceClient().statusMember(endpoint.toString())
-                    .get(session.config().commandTimeout().toMillis(), TimeUnit.MILLISECONDS);
-            return new MemberStatus(member, endpoint, true, null, s.getVersion(), s.getDbSize(), s.getDbSizeInUse(),
-                    s.getLeader(), s.getRaftIndex(), s.getRaftTerm(), s.getRaftAppliedIndex(), List.copyOf(s.getErrorList()));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return MemberStatus.unreachable(member, endpoint, "interrupted");
-        } catch (Exception e) {
-            return MemberStatus.unreachable(member, endpoint, EtcdErrors.describe(e));
-        }
+        return session.status(member, endpoint);
     }
 }

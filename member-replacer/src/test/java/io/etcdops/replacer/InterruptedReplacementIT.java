@@ -24,7 +24,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /**
  * A replacement (on demand, {@code --member}) whose job dies after the old member was removed, then again after the
  * new learner was added: each next run re-plans from etcd's and Kubernetes' state and the third one finishes, with
- * exactly one new member. Then two of three members down: refused, nothing changed. Real etcd 3.5 in the simulation.
+ * exactly one new member. Then two of three members down: refused, nothing changed. Real etcd 3.6 in the simulation.
  *
  * <p>The "kill" is an exception thrown right after the step, in this JVM: etcd and Kubernetes are left exactly as a
  * killed job leaves them, except the cluster Lease, which is released here instead of expiring a minute later.
@@ -34,7 +34,7 @@ class InterruptedReplacementIT {
 
     @Test
     void aReplacementKilledAfterTheRemovalAndAgainAfterTheAddIsFinishedByTheNextRun_twoDownIsRefused() throws Exception {
-        try (SimulatedEtcd etcd = new SimulatedEtcd(EtcdBinaries.V3_5); Client healthy = etcd.client("etcd-0", "etcd-2")) {
+        try (SimulatedEtcd etcd = new SimulatedEtcd(EtcdBinaries.V3_6); Client healthy = etcd.client("etcd-0", "etcd-2")) {
             healthy.getKVClient().put(SimulatedEtcd.bytes("/k/before"), SimulatedEtcd.bytes("v1")).get(10, TimeUnit.SECONDS);
             Map<String, Long> before = memberIds(healthy);
             etcd.freeze("etcd-1");

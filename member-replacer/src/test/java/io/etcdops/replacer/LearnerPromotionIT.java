@@ -24,13 +24,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * etcd refuses to promote a learner that is not in sync with the leader; the replacer keeps retrying that refusal until
  * its deadline, then fails leaving the learner a learner — and promotes it as soon as it has caught up. Also what a
  * seed pod may do in a real cluster: its etcd starts before the learner is added, exits, and joins on its next start
- * on the same data dir. Real etcd 3.5, no Kubernetes needed.
+ * on the same data dir. Real etcd 3.6, no Kubernetes needed.
  */
 class LearnerPromotionIT {
 
     @Test
     void aLearnerThatLagsIsNotPromotedUntilItHasCaughtUp() throws Exception {
-        try (EtcdCluster cluster = EtcdCluster.start(EtcdBinaries.V3_5, 3)) {
+        try (EtcdCluster cluster = EtcdCluster.start(EtcdBinaries.V3_6, 3)) {
             for (int i = 0; i < 200; i++) {
                 cluster.put("/k/" + i, "v" + i);
             }
@@ -40,7 +40,7 @@ class LearnerPromotionIT {
             int peerPort = FreePorts.next();
             URI peer = URI.create("http://127.0.0.1:" + peerPort);
             Path data = Files.createTempDirectory(cluster.dir(), "learner-");
-            List<String> etcd = List.of(EtcdBinaries.of(EtcdBinaries.V3_5).etcd().toString(),
+            List<String> etcd = List.of(EtcdBinaries.of(EtcdBinaries.V3_6).etcd().toString(),
                     "--name", "m3", "--data-dir", data.resolve("m3.etcd").toString(),
                     "--listen-client-urls", "http://127.0.0.1:" + clientPort, "--advertise-client-urls", "http://127.0.0.1:" + clientPort,
                     "--listen-peer-urls", peer.toString(), "--initial-advertise-peer-urls", peer.toString(),

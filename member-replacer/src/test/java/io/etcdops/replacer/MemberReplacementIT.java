@@ -21,13 +21,13 @@ import java.util.stream.Collectors;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The replacer against real etcd 3.5 in the Kubernetes simulation, on etcd's docs StatefulSet, which hard-codes
+ * The replacer against real etcd 3.6 in the Kubernetes simulation, on etcd's docs StatefulSet, which hard-codes
  * {@code --initial-cluster-state=new}: a member frozen for less than the grace period is left alone; once it has been
  * frozen for longer it is replaced, by one of two runs started together, while a client keeps writing; no other pod
  * is restarted and the data is on the new member.
  */
 class MemberReplacementIT {
-    private static final String V = EtcdBinaries.V3_5;
+    private static final String V = EtcdBinaries.V3_6;
 
     @Test
     void aMemberFrozenPastTheGracePeriodIsReplacedWhileClientsKeepWriting_withinGraceItIsLeftAlone() throws Exception {

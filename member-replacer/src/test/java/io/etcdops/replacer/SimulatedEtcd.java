@@ -49,10 +49,15 @@ final class SimulatedEtcd implements AutoCloseable {
     private final List<Long> frozen = new CopyOnWriteArrayList<>();
 
     SimulatedEtcd(String version) {
+        this(version, "Parallel");
+    }
+
+    /** @param podManagementPolicy {@code Parallel} (etcd's docs) or {@code OrderedReady} */
+    SimulatedEtcd(String version, String podManagementPolicy) {
         sim = KubeSimulation.start();
         try {
             sim.images().registerJvmMain(MemberReplacer.DEFAULT_IMAGE_REPOSITORY, MemberReplacer.class.getName());
-            EtcdStatefulSets.flagStyle().version(version).objects().forEach(sim::apply);
+            EtcdStatefulSets.flagStyle().version(version).podManagementPolicy(podManagementPolicy).objects().forEach(sim::apply);
             sim.awaitStatefulSetReady("etcd", UP);
             shim.scheduleWithFixedDelay(() -> sim.publishFinalStatusOfPodsHeldBy(PodHold.FINALIZER), 200, 200, TimeUnit.MILLISECONDS);
         } catch (RuntimeException | Error e) {

@@ -6,7 +6,6 @@ import io.etcd.jetcd.ClientBuilder;
 import io.etcd.jetcd.cluster.Member;
 import io.etcd.jetcd.cluster.MemberListResponse;
 import io.etcd.jetcd.maintenance.AlarmMember;
-import io.etcd.jetcd.maintenance.StatusResponse;
 import io.etcdops.core.kube.EndpointResolver;
 import io.etcdops.core.runtime.JobException;
 import io.vertx.core.Vertx;
@@ -133,9 +132,32 @@ public final class EtcdSession implements AutoCloseable {
         if (member.clientUrls().isEmpty()) {
             return MemberStatus.unreachable(member, null, "member has not started (no client URLs)");
         }
-        URI endpoint = preferredEndpoint(member);
+        return status(member, preferredEndpoint(member));
+    }
+
+    /**
+     * Asks whatever answers at {@code endpoint} for its status, reported as {@code member}; never throws. A raw gRPC
+     * call ({@link MemberStatusCall}) rather than jetcd's, so that etcd 3.6's storage fields are read too.
+     */
+    public MemberStatus status(MemberInfo member, URI endpoint) {
         try {
-            StatusResponse s = client.getMaintenanceClient().statusMember(endpoint.toString())
+            return MemberStatusCall.call(config, member, endpoint);
+        } catch (JobException e) {
+            // the raw channel could not authenticate (etcd issues tokens through raft): ask through jetcd's connection,
+            // as before, without the 3.6 storage fields
+            LOG.debug("status of {} on a raw channel failed ({}); asking through jetcd", endpoint, e.getMessage());
+            return jetcdStatus(member, endpoint);
+        } catch (RuntimeException e) {
+            if (Thread.currentThread().isInterrupted()) {
+                return MemberStatus.unreachable(member, endpoint, "interrupted");
+            }
+            return MemberStatus.unreachable(member, endpoint, EtcdErrors.describe(e));
+        }
+    }
+
+    private MemberStatus jetcdStatus(MemberInfo member, URI endpoint) {
+        try {
+            io.etcd.jetcd.maintenance.StatusResponse s = client.getMaintenanceClient().statusMember(endpoint.toString())
                     .get(config.commandTimeout().toMillis(), TimeUnit.MILLISECONDS);
             return new MemberStatus(member, endpoint, true, null, s.getVersion(), s.getDbSize(), s.getDbSizeInUse(),
                     s.getLeader(), s.getRaftIndex(), s.getRaftTerm(), s.getRaftAppliedIndex(), List.copyOf(s.getErrorList()));

@@ -28,7 +28,7 @@ class EtcdSessionIT {
 
     @BeforeAll
     void startSecuredCluster() {
-        secured = EtcdCluster.start(EtcdClusterSpec.of(EtcdBinaries.V3_5, 3).withTls().withAuth());
+        secured = EtcdCluster.start(EtcdClusterSpec.of(EtcdBinaries.V3_6, 3).withTls().withAuth());
     }
 
     @AfterAll
@@ -52,7 +52,7 @@ class EtcdSessionIT {
             assertThat(view.statuses()).allMatch(MemberStatus::healthy);
             assertThat(view.leaderId()).isNotZero();
             assertThat(view.quorum().failureTolerance()).isEqualTo(1);
-            assertThat(view.versions()).containsExactly(EtcdBinaries.V3_5);
+            assertThat(view.versions()).containsExactly(EtcdBinaries.V3_6);
         }
     }
 
@@ -71,7 +71,7 @@ class EtcdSessionIT {
         EtcdGrpcChannels.MemberChannel ch = EtcdGrpcChannels.open(config, view.statuses().get(0).endpoint());
         io.etcd.jetcd.api.StatusResponse status = io.etcd.jetcd.api.MaintenanceGrpc.newBlockingStub(ch.channel())
                 .status(io.etcd.jetcd.api.StatusRequest.getDefaultInstance());
-        assertThat(status.getVersion()).isEqualTo(EtcdBinaries.V3_5);
+        assertThat(status.getVersion()).isEqualTo(EtcdBinaries.V3_6);
         assertThat(ch.eventLoop().isTerminated()).isFalse();
 
         ch.close();

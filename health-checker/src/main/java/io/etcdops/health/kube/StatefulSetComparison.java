@@ -15,6 +15,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeMap;
@@ -126,6 +127,7 @@ public final class StatefulSetComparison {
             out.add(Finding.ok("statefulset", Finding.CLUSTER, "StatefulSet " + state.describe() + ": " + replicas
                     + " replicas, each pod runs one member (" + String.join(", ", podOfMember.values()) + "), no other members"));
         }
+        out.addAll(EtcdFlagFindings.findings(t, lowestMinor()));
         out.addAll(replicaFindings);
         out.addAll(zombieFindings);
         return new Result(out, podOfMember, podStatus, judgedLearners);
@@ -210,6 +212,10 @@ public final class StatefulSetComparison {
             return Finding.ok("pod", pod, "pod " + pod + runs + " Ready");
         }
         String msg = "pod " + pod + runs + ": " + String.join(", ", problems);
+        if (member != null && member.learner() && problems.equals(List.of("not Ready")) && readyzProbe(p)) {
+            return Finding.ok("pod", pod, "pod " + pod + runs + " not Ready by design: etcd answers /readyz with 503 for a learner "
+                    + "until it is promoted");
+        }
         if (StatefulSetState.crashLooping(p)) {
             String advice = "Read why etcd exits: kubectl logs " + pod + " -c " + t.etcdContainer() + " --previous (a member removed "
                     + "from the cluster or a damaged data dir needs member-replacer).";
@@ -219,6 +225,25 @@ public final class StatefulSetComparison {
         }
         return Finding.warning("pod", pod, msg, "kubectl describe pod " + pod + " -n " + t.namespace()
                 + " (events, readiness probe); the member's own checks say whether etcd answers.");
+    }
+
+    /** The etcd container's readiness probe asks /readyz (which fails for learners by design). */
+    private boolean readyzProbe(Pod p) {
+        return p.getSpec() != null && p.getSpec().getContainers().stream().filter(c -> c.getName().equals(t.etcdContainer()))
+                .anyMatch(c -> c.getReadinessProbe() != null && c.getReadinessProbe().getHttpGet() != null
+                        && String.valueOf(c.getReadinessProbe().getHttpGet().getPath()).startsWith("/readyz"));
+    }
+
+    /** The lowest minor version any member runs (3.x), else the image tag's. */
+    private Optional<Integer> lowestMinor() {
+        Optional<Integer> running = view.versions().stream().map(StatefulSetComparison::minorOf).flatMap(Optional::stream)
+                .min(Integer::compare);
+        return running.isPresent() ? running : t.imageVersion().flatMap(StatefulSetComparison::minorOf);
+    }
+
+    static Optional<Integer> minorOf(String version) {
+        java.util.regex.Matcher m = Pattern.compile("^v?3\\.(\\d+)").matcher(version == null ? "" : version);
+        return m.find() ? Optional.of(Integer.parseInt(m.group(1))) : Optional.empty();
     }
 
     private static String statusWord(Pod p) {

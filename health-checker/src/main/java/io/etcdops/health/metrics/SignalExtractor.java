@@ -15,6 +15,17 @@ public final class SignalExtractor {
     static final String QUOTA = "etcd_server_quota_backend_bytes";
     static final String START_TIME = "process_start_time_seconds";
 
+    /**
+     * Metric families etcd 3.6 removed with the v2 API and the v2 proxy: no signal here reads them, so a 3.6 member
+     * lacking them is not "missing" anything; a dashboard or alert built on them reads zero/absent from 3.6 on.
+     */
+    public static final java.util.List<String> REMOVED_IN_3_6 = java.util.List.of("etcd_http_", "etcd_proxy_");
+
+    /** True when {@code family} is one of those etcd 3.6 removed. */
+    public static boolean removedIn36(String family) {
+        return REMOVED_IN_3_6.stream().anyMatch(family::startsWith);
+    }
+
     private SignalExtractor() {
     }
 
