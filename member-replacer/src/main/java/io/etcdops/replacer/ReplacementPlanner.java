@@ -224,7 +224,7 @@ final class ReplacementPlanner {
         return rec.completed("pod-released") || (h.healthy() && newMemberBack);
     }
 
-    /** Safety checks every replacement passes before it acts (DESIGN.md invariants 1 and 4). */
+    /** Safety checks every replacement passes before it acts (docs/design.md invariants 1 and 4). */
     private static Decision guarded(Observation o, Decision d) {
         Optional<String> rollout = rollout(o.statefulSet());
         if (rollout.isPresent()) {

@@ -29,7 +29,7 @@ import java.util.OptionalInt;
 
 /**
  * Replaces one replica, every step checked against the cluster's real state first so a rerun continues where an
- * interrupted one stopped and never repeats a step blindly (DESIGN.md invariant 6):
+ * interrupted one stopped and never repeats a step blindly (docs/design.md invariant 6):
  * <ol>
  *   <li>hold the replica's pod ({@link PodHold}); remove its old member (if still listed, and only if quorum survives);
  *   delete the pod and wait until its containers stopped — the held pod object keeps the StatefulSet from starting a

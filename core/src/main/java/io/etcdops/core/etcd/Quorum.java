@@ -24,7 +24,7 @@ public record Quorum(int voters, int healthyVoters) {
 
     /**
      * Whether taking {@code n} currently healthy voters out of service (restart, defrag, removal) still leaves a
-     * quorum of healthy voters. Safety invariant 1 of DESIGN.md.
+     * quorum of healthy voters. Safety invariant 1 of docs/design.md.
      */
     public boolean survivesLosing(int n) {
         return healthyVoters - n >= size();

@@ -21,7 +21,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The one-mutating-operation-per-cluster lock (DESIGN.md safety invariant 4): a {@code coordination.k8s.io/v1} Lease
+ * The one-mutating-operation-per-cluster lock (docs/design.md safety invariant 4): a {@code coordination.k8s.io/v1} Lease
  * named {@code etcd-ops-<statefulset>} next to the StatefulSet, held for the whole run and renewed every third of its
  * duration. A lease whose holder stopped renewing for longer than its duration (a crashed job) is taken over; one that
  * is held is refused (exit 3) naming the holder and when it expires. Every write is optimistic (resourceVersion), so

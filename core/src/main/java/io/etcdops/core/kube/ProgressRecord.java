@@ -24,7 +24,7 @@ import java.util.Optional;
 /**
  * What a mutating job has done so far, kept as the annotation {@value #ANNOTATION} (JSON) on the target StatefulSet,
  * so a retried Job (a new pod after {@code backoffLimit}) sees where the last attempt stopped. It is a hint for
- * re-planning, never a substitute for reading the cluster's real state (DESIGN.md invariant 6): a job checks each
+ * re-planning, never a substitute for reading the cluster's real state (docs/design.md invariant 6): a job checks each
  * recorded step against etcd and Kubernetes before skipping it. Annotations do not change the pod template, so
  * writing one never rolls the pods. RBAC: {@code get} and {@code patch} on {@code statefulsets.apps}.
  */

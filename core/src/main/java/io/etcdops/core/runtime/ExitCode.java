@@ -1,6 +1,6 @@
 package io.etcdops.core.runtime;
 
-/** The exit codes every etcd-ops job documents in its --help (DESIGN.md). */
+/** The exit codes every etcd-ops job documents in its --help (docs/design.md). */
 public enum ExitCode {
     OK(0, "done"),
     FAILED(1, "operation failed"),

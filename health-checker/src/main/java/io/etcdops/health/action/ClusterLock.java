@@ -1,7 +1,7 @@
 package io.etcdops.health.action;
 
 /**
- * One mutating operation per cluster at a time (DESIGN.md safety invariant 4). Actions hold the lock for their whole
+ * One mutating operation per cluster at a time (docs/design.md safety invariant 4). Actions hold the lock for their whole
  * run. On Kubernetes (a {@code --statefulset} target) it is the {@code etcd-ops-<sts>} Lease
  * ({@code io.etcdops.health.kube.LeaseClusterLock}); on VMs {@link NoClusterLock}.
  */
