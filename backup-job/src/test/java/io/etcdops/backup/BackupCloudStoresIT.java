@@ -32,8 +32,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * backup-job into real object-store servers: S3 (S3Proxy, a real S3 API server) and Azure Blob (Azurite). Each
  * backup is listed, verified, downloaded and restored with etcd's own tool, and every key compared. GCS has no
- * server that runs here: its store is covered by the contract test against Google's in-memory fake. Versions: the
- * S3 round trip on etcd 3.6.16 and 3.7.3 (restored with the same version's etcdutl), everything else on 3.6.16.
+ * server that runs here: its store is covered by the contract test against Google's in-memory fake. Every case
+ * runs on etcd 3.6.16: the store side does not depend on etcd's version (3.7.3's stream and restore are covered by
+ * BackupFileStoreIT and restore-job's SnapshotRestoreMatrixIT; a second S3 round trip cost 30 s of the IT budget).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class BackupCloudStoresIT {
@@ -51,7 +52,7 @@ class BackupCloudStoresIT {
 
     @Order(1)
     @ParameterizedTest(name = "S3 (S3Proxy), etcd {0}")
-    @ValueSource(strings = {EtcdBinaries.V3_6, EtcdBinaries.V3_7})
+    @ValueSource(strings = {EtcdBinaries.V3_6})
     void s3RoundTrip(String version, @TempDir Path tmp) throws Exception {
         String bucket = "b-" + UUID.randomUUID().toString().substring(0, 8);
         S3ProxyServer.shared().createBucket(bucket);
