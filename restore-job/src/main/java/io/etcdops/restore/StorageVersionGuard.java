@@ -68,7 +68,8 @@ final class StorageVersionGuard {
                 + " (taken on etcd " + snap + ") but the target runs etcd " + targetVersion + ": " + why + ". Restore it with "
                 + "etcd " + snap + " (" + howToTarget + "), then downgrade with `etcdctl downgrade enable " + tgt + "` and "
                 + "wait until `etcdctl endpoint status -w table` shows STORAGE VERSION " + tgt + ".0 before replacing the "
-                + "binaries; or restore a snapshot taken on etcd " + tgt + " (`restore-job list` shows each one's storage version)");
+                + "binaries; or restore a snapshot taken on etcd " + tgt + " (`restore-job list` shows the etcd version of each, "
+                + "`--format json` its storageVersion)");
     }
 
     /** {major, minor} of "3.6.0", "3.6.16", "v3.7.3", "3.6"; null if it is not a version. */
