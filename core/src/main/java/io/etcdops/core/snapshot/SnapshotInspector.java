@@ -25,8 +25,8 @@ import java.util.zip.CRC32C;
  * {@code mvccpb.KeyValue}; bucket {@code meta} holds {@code finishedCompactRev} and {@code scheduledCompactRev}
  * (revision bytes), {@code consistent_index} and {@code term} (8 bytes, big-endian), and from 3.6 on
  * {@code storageVersion} (text, e.g. "3.6.0"); bucket {@code cluster} holds {@code clusterVersion} (text). 3.6 and 3.7
- * keep membership only in the db (buckets {@code members}, {@code members_removed}, {@code cluster}): the same buckets
- * 3.5 wrote next to its v2 store, so the walk is the same on every version.
+ * keep membership only in the db (buckets {@code members}, {@code members_removed}, {@code cluster}): the same ten
+ * buckets 3.4 and 3.5 wrote next to their v2 store, so the walk is the same on every version.
  */
 public final class SnapshotInspector {
     private static final String KEY_BUCKET = "key";
