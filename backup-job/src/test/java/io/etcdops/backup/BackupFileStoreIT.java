@@ -81,6 +81,24 @@ class BackupFileStoreIT {
         }
     }
 
+    /** --verify trailer reads no bbolt: the manifest's storage version is the one etcd 3.6+ put in the stream. */
+    @ParameterizedTest(name = "etcd {0}, --verify trailer")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {EtcdBinaries.V3_5, EtcdBinaries.V3_7})
+    void withoutTheBboltReadTheStorageVersionComesFromTheStream(String version, @TempDir Path tmp) throws Exception {
+        try (EtcdCluster cluster = EtcdCluster.start(version, 1)) {
+            cluster.put("/registry/a", "b");
+            Path store = tmp.resolve("store");
+            JobProcess.Result r = JobProcess.of(BackupJob.class.getName()).env("ETCDCTL_ENDPOINTS", cluster.endpoints())
+                    .run("--store", "file://" + store, "--verify", "trailer");
+            assertThat(r.exitCode()).as(r.toString()).isZero();
+            try (FileSnapshotStore s = new FileSnapshotStore(StoreLocation.parse("file://" + store))) {
+                SnapshotCatalog.Entry e = new SnapshotCatalog(s, "etcd").find("latest");
+                assertThat(e.manifest().verification().bbolt()).isFalse();
+                assertThat(e.manifest().storageVersion()).isEqualTo(EtcdBinaries.atLeast36(version) ? EtcdBinaries.minor(version) + ".0" : null);
+            }
+        }
+    }
+
     static String leaderName(EtcdCluster cluster) throws Exception {
         try (var c = cluster.client()) {
             long leader = c.getMaintenanceClient().statusMember(cluster.member(0).clientUrl()).get().getLeader();
