@@ -17,9 +17,9 @@ import org.slf4j.LoggerFactory;
  *       {@code invalid downgrade; server version is lower than determined cluster version}. So no migration here.</li>
  *   <li>What works is etcd's downgrade: restore on 3.7, {@code etcdctl downgrade enable 3.6} (the storage version
  *       drops to 3.6.0 within seconds), and a snapshot taken then restores into 3.6.</li>
- *   <li>etcd 3.5 ignores storage versions: it starts on a 3.6 or a 3.7 snapshot and serves its data. A 3.6 one is
- *       fine (3.6 later accepts its own schema); on a 3.7 one the cluster could never be upgraded to 3.6 (3.6 refuses
- *       the 3.7 schema). So a 3.5 target takes storage versions up to 3.6.</li>
+ *   <li>etcd 3.5 (and 3.4) ignore storage versions: they start on a 3.6 snapshot (3.5 on a 3.7 one too) and serve
+ *       the data. A 3.6 one is fine (3.6 later accepts its own schema); on a 3.7 one the cluster could never be
+ *       upgraded to 3.6 (3.6 refuses the 3.7 schema). So a target below 3.6 takes storage versions up to 3.6.</li>
  * </ul>
  * Hence: refused when the snapshot's storage minor is above both the target's minor and 3.6.
  */

@@ -24,7 +24,7 @@ class StorageVersionGuardTest {
 
     @ParameterizedTest(name = "storage ''{0}'' into etcd {1}: allowed")
     @CsvSource({"'',3.4.23", "'',3.5.36", "'',3.6.16", "3.6.0,3.6.16", "3.6.0,3.7.3", "3.7.0,3.7.3",
-            "3.6.0,3.5.36", "3.6.0,3.5.21", "3.7.0,v3.7.3", "3.8.0,unknown"})
+            "3.6.0,3.5.36", "3.6.0,3.5.21", "3.6.0,3.4.23", "3.7.0,v3.7.3", "3.8.0,unknown"})
     void allowed(String storage, String target) {
         assertThatCode(() -> StorageVersionGuard.require("s", withStorage(storage), target, "how")).doesNotThrowAnyException();
     }
