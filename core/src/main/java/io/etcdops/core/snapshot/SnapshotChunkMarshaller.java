@@ -6,6 +6,7 @@ import io.grpc.Status;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 
@@ -96,7 +97,7 @@ final class SnapshotChunkMarshaller implements MethodDescriptor.Marshaller<Snaps
                     if (v.length != n) {
                         throw new EOFException("the message ends inside its version");
                     }
-                    storageVersion = new String(v, java.nio.charset.StandardCharsets.UTF_8);
+                    storageVersion = new String(v, StandardCharsets.UTF_8);
                 } else {
                     skipField(in, wireType);
                 }
