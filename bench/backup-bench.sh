@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# backup-job benchmark (issue: backup-job). Side by side, in one run, on the same 3-member etcd 3.5.30 cluster:
+# backup-job benchmark (issue: backup-job). Side by side, in one run, on the same 3-member etcd cluster (ETCD_VERSION,
+# default 3.6.16; the etcdctl of the same version makes the baselines):
 #   (a) etcdctl snapshot save to local disk                      - the limit
 #   (b) etcdctl snapshot save + `aws s3 cp` to S3Proxy           - what people script today
 #   (c) backup-job to S3Proxy, zstd, --verify full               - ours
@@ -7,10 +8,12 @@
 #   (e) bench/baseline/PlainGrpcSnapshotSave: grpc-java stub -> file + fsync - a plain JVM receiver, no checks
 #   (f) the same with a sha256 of every byte                     - what a JVM pays for etcd's trailer check alone
 # at 256 MiB and 1 GiB of Kubernetes-like (compressible JSON) values. Prints seconds, peak RSS and the ratios.
-# Usage: bench/backup-bench.sh [REPS]   (BENCH_SIZES="256 1024"; as root; installs awscli with apt if missing). Not in CI.
+# Usage: bench/backup-bench.sh [REPS] [ETCD_VERSION]   (or env ETCD_VERSION; BENCH_SIZES="256 1024"; as root;
+# installs awscli with apt if missing). Not in CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPS=${1:-3}
+ETCD_VERSION=${2:-${ETCD_VERSION:-3.6.16}}
 CACHE=${ETCD_OPS_CACHE:-$HOME/.cache/etcd-ops}
 W=$(mktemp -d /tmp/etcd-ops-bench.XXXX); PIDS=()
 trap cleanup EXIT
@@ -52,7 +55,7 @@ filled=0
 for size_mib in ${BENCH_SIZES:-256 1024}; do
   fill $(( (size_mib - filled) * 1024 * 1024 )) $((filled * 64)); filled=$size_mib
   db=$("$BIN/etcdctl" --endpoints "$FOLLOWER" endpoint status -w json | grep -o '"dbSize":[0-9]*' | cut -d: -f2)
-  echo "== ${size_mib} MiB of values, db $((db / 1048576)) MiB, follower $FOLLOWER, $REPS repetitions"
+  echo "== etcd $ETCD_VERSION, ${size_mib} MiB of values, db $((db / 1048576)) MiB, follower $FOLLOWER, $REPS repetitions"
   : > "$W/results"
   for r in $(seq 1 "$REPS"); do
     settle; measure a "$BIN/etcdctl" --endpoints "$FOLLOWER" snapshot save "$W/snap.db" >> "$W/results"

@@ -1,5 +1,9 @@
 # Shared helpers for the bench/*.sh scripts (sourced). Needs: CACHE, W (work dir), PIDS array.
-BIN=${BIN:-$CACHE/etcd/3.5.30}
+# ETCD_VERSION: the etcd the cluster runs, and whose etcdctl/etcdutl the baselines use (default 3.6.16, etcd 3.5+:
+# restore needs etcdutl); BIN overrides the folder
+ETCD_VERSION=${ETCD_VERSION:-3.6.16}
+BIN=${BIN:-$CACHE/etcd/$ETCD_VERSION}
+[ -x "$BIN/etcd" ] && [ -x "$BIN/etcdctl" ] || { echo "no etcd $ETCD_VERSION in $BIN (scripts/build-etcd.sh builds it)" >&2; exit 2; }
 
 # the scripts' EXIT trap: stops every server they started (waited for, so bash prints no "Killed" line) and removes W
 cleanup() { for p in "${PIDS[@]:-}"; do kill -9 "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$W"; }

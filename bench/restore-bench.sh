@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
-# restore-job benchmark (issue: restore-job). A 3-member etcd 3.5.30 cluster with ~1 GiB of Kubernetes-like values is
-# backed up to S3Proxy, then restored, side by side in one run, REPS times each:
+# restore-job benchmark (issue: restore-job). A 3-member etcd cluster (ETCD_VERSION, default 3.6.16, 3.5+) with ~1 GiB
+# of Kubernetes-like values is backed up to S3Proxy, then restored, side by side in one run, REPS times each, both
+# with the etcdutl of that same version:
 #   baseline: download the plain snapshot (aws s3 cp), `etcdutl snapshot restore` three times, start the members
 #   ours:     restore-job local --all-members (streamed download + verify, three restores in parallel), start the members
-# Prints time to healthy, peak RSS and the ratio. Usage: bench/restore-bench.sh [REPS] (SIZE_MIB env, default 1024).
+# Prints time to healthy, peak RSS and the ratio. Usage: bench/restore-bench.sh [REPS] [ETCD_VERSION] (or env
+# ETCD_VERSION; SIZE_MIB env, default 1024).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPS=${1:-3}; SIZE_MIB=${SIZE_MIB:-1024}
+ETCD_VERSION=${2:-${ETCD_VERSION:-3.6.16}}
 CACHE=${ETCD_OPS_CACHE:-$HOME/.cache/etcd-ops}
 W=$(mktemp -d /tmp/etcd-ops-rbench.XXXX); PIDS=()
 trap cleanup EXIT
 source bench/lib.sh
+[ -x "$BIN/etcdutl" ] || { echo "etcd $ETCD_VERSION has no etcdutl in $BIN: the restore bench needs etcd 3.5+" >&2; exit 2; }
 # the images' JVM flags (serial GC, C2 only for the hot loops), with a fixed heap instead of MaxRAMPercentage
 export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}  # as the images set it
 JVM_OPTS=${JVM_OPTS:--XX:+UseSerialGC -Xmx128m -XX:Tier4InvocationThreshold=120000 -XX:Tier4MinInvocationThreshold=60000 -XX:Tier4CompileThreshold=160000 -XX:Tier4BackEdgeThreshold=800000 -Dio.netty.allocator.type=unpooled}
@@ -23,7 +27,7 @@ F=$(follower)
 aws --endpoint-url http://127.0.0.1:$S3PORT s3 cp "$W/plain.db" s3://bench/plain/snap.db --only-show-errors
 java -XX:+UseSerialGC -Xmx128m -jar backup-job/target/backup-job.jar --endpoints "$EP" --store s3://bench/etcd-ops \
   --s3-endpoint http://127.0.0.1:$S3PORT --s3-path-style --spool-dir "$W" > /dev/null 2>&1
-echo "== db $(( $(stat -c %s "$W/plain.db") / 1048576 )) MiB, $REPS repetitions"
+echo "== etcd $ETCD_VERSION, db $(( $(stat -c %s "$W/plain.db") / 1048576 )) MiB, $REPS repetitions"
 stop_members; rm -rf "$W"/orig* "$W/plain.db"
 
 : > "$W/results"

@@ -2,14 +2,20 @@
 # Regenerates the real etcd snapshot fixtures read by core's bbolt/snapshot tests, one per etcd minor version:
 #   etcd-<version>.db    the file `etcdctl snapshot save` wrote (bbolt pages + etcd's 32-byte sha256 trailer)
 #   etcd-<version>.json  what etcd itself says about it: revision, live keys, compact revision and the output of
-#                        `etcdutl snapshot status -w json` (3.4: `etcdctl snapshot status`), hash/revision/totalKey
-# Run it by hand when a fixture must change; the tests only read the committed files. Needs jq and the etcd
+#                        `etcdutl snapshot status -w json` of the same version (3.4: `etcdctl snapshot status`):
+#                        hash/revision/totalKey(/version, 3.6+); and as snapshotStatus35 the same from etcdutl
+#                        3.5, whose totalKey counts the entries of every bucket (3.6+ count the live keys)
+# Run it by hand when a fixture must change; the tests only read the committed files. The page layout depends on
+# when etcd grew its db (a run makes 62 or 87 pages); StreamedSnapshotCheckTest's stale-overflow case needs a free
+# block right before a used page, which not every run leaves: if that test reports "blocks before a used page that
+# are free in the fixture ... 0", make that version's fixture again (VERSIONS=<version>). Needs jq and the etcd
 # binaries under ${ETCD_CACHE:-~/.cache/etcd-ops/etcd}/<version>/. Everything listens on 127.0.0.1 only.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ETCD_CACHE=${ETCD_CACHE:-$HOME/.cache/etcd-ops/etcd}
-VERSIONS=${VERSIONS:-"3.4.23 3.5.30"}
+VERSIONS=${VERSIONS:-"3.4.23 3.5.36 3.6.16 3.7.3"}
+ETCDUTL35=${ETCDUTL35:-$ETCD_CACHE/3.5.36/etcdutl}
 
 ETCD_PID=""
 WORK=""
@@ -40,7 +46,8 @@ make_fixture() {
     pport=$(free_port)
     while [ "$pport" = "$cport" ]; do pport=$(free_port); done
     local url="http://127.0.0.1:$cport"
-    ctl() { ETCDCTL_API=3 "$bin/etcdctl" --endpoints "$url" "$@"; }
+    # ETCDCTL_API=3 only for 3.4 (3.6+ warn about it as an unknown variable)
+    ctl() { if [ "${version#3.4.}" != "$version" ]; then ETCDCTL_API=3 "$bin/etcdctl" --endpoints "$url" "$@"; else "$bin/etcdctl" --endpoints "$url" "$@"; fi; }
 
     "$bin/etcd" --name fixture --data-dir "$WORK/data" \
         --listen-client-urls "$url" --advertise-client-urls "$url" \
@@ -75,16 +82,17 @@ make_fixture() {
     ctl snapshot save "$db" >"$WORK/save.log" 2>&1 || { cat "$WORK/save.log" >&2; exit 1; }
     cleanup
 
-    local status
+    local status status35
+    status35=$("$ETCDUTL35" snapshot status "$db" -w json)
     if [ -x "$bin/etcdutl" ]; then
         status=$("$bin/etcdutl" snapshot status "$db" -w json)
     else
         status=$(ETCDCTL_API=3 "$bin/etcdctl" snapshot status "$db" -w json)
     fi
     jq -n --arg version "$version" --argjson revision "$revision" --argjson live "$live" \
-        --argjson compact "$compact_rev" --argjson size "$(stat -c %s "$db")" --argjson status "$status" \
+        --argjson compact "$compact_rev" --argjson size "$(stat -c %s "$db")" --argjson status "$status" --argjson status35 "$status35" \
         '{etcdVersion: $version, revision: $revision, liveKeys: $live, compactRevision: $compact,
-          fileSize: $size, snapshotStatus: $status}' >"$HERE/etcd-$version.json"
+          fileSize: $size, snapshotStatus: $status, snapshotStatus35: $status35}' >"$HERE/etcd-$version.json"
     echo "wrote $db ($(stat -c %s "$db") bytes) and etcd-$version.json"
 }
 

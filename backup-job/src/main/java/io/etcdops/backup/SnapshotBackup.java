@@ -172,6 +172,7 @@ public final class SnapshotBackup {
                 String.format("%.1f", r.storedSize() / 1048576.0), String.format("%.1f", r.seconds()));
         report.put("snapshot-uri", uri).put("snapshot-name", r.stem()).put("manifest-key", manifestKey)
                 .put("member", r.member().member().label()).put("etcd-version", r.member().version())
+                .put("storage-version", r.storageVersion())
                 .put("revision", r.contents().effectiveRevision()).put("key-count", r.contents().liveKeys())
                 .put("size-bytes", r.storedSize()).put("db-size-bytes", r.rawSize())
                 .put("sha256", r.storedSha256()).put("db-sha256", r.dbSha256())

@@ -42,7 +42,8 @@ final class SnapshotUpload {
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotUpload.class);
 
     record Result(MemberStatus member, String stem, String objectKey, long rawSize, String dbSha256, long storedSize,
-                  String storedSha256, SnapshotContents contents, Instant createdAt, double seconds, String keyId) {
+                  String storedSha256, SnapshotContents contents, Instant createdAt, double seconds, String keyId,
+                  String storageVersion) {
 
         SnapshotManifest manifest(BackupSettings s, ClusterView view) {
             return new SnapshotManifest(SnapshotManifest.FORMAT_VERSION, s.cluster(), view.clusterIdHex(),
@@ -53,7 +54,8 @@ final class SnapshotUpload {
                     new SnapshotManifest.StoredObjectInfo(objectKey, storedSize, storedSha256), s.compression().label(),
                     s.key() == null ? null : new SnapshotManifest.EncryptionInfo(io.etcdops.core.crypto.SnapshotCipher.ALGORITHM, keyId),
                     createdAt, ToolVersion.get(),
-                    new SnapshotManifest.VerificationInfo(s.verifyFull() ? "full" : "trailer", true, s.verifyFull(), "passed"));
+                    new SnapshotManifest.VerificationInfo(s.verifyFull() ? "full" : "trailer", true, s.verifyFull(), "passed"),
+                    storageVersion.isEmpty() ? null : storageVersion);
         }
     }
 
@@ -81,11 +83,12 @@ final class SnapshotUpload {
                 : null;
         StreamedSnapshotCheck check = spool == null ? null : new StreamedSnapshotCheck(spool);
         CompletableFuture<SnapshotContents> inspection = CompletableFuture.completedFuture(SnapshotContents.unknown());
+        SnapshotStreamer.Streamed streamed = null;
         try {
             SnapshotEncoder encoder = null;
             try (OutputStream spoolOut = check == null ? null : openSpool(spool, check)) {
                 encoder = new SnapshotEncoder(upload.stream(), settings.compression(), cipher, spoolOut);
-                streamer.stream(member.endpoint(), encoder.input(), new ProgressLog("snapshot " + member.member().label(), 5));
+                streamed = streamer.stream(member.endpoint(), encoder.input(), new ProgressLog("snapshot " + member.member().label(), 5));
                 if (spoolOut != null) {
                     // the whole db went past the check: walk its trees while the encoder drains the last blocks
                     spoolOut.flush();
@@ -107,7 +110,8 @@ final class SnapshotUpload {
             upload.commit();
             double secs = (System.nanoTime() - t0) / 1e9;
             return new Result(member, stem, objectKey, encoder.rawSize(), encoder.dbSha256(), encoder.storedSize(),
-                    encoder.storedSha256(), contents, at, secs, cipher == null ? null : cipher.key().id());
+                    encoder.storedSha256(), contents, at, secs, cipher == null ? null : cipher.key().id(),
+                    storageVersion(streamed, contents, member));
         } catch (SpoolWriteException e) {
             upload.abort();
             throw JobException.failed("writing the spool file " + spool + " failed: " + e.getMessage()
@@ -124,6 +128,22 @@ final class SnapshotUpload {
                 check.discard();
             }
         }
+    }
+
+    /**
+     * The db's own {@code meta/storageVersion} when it was read (--verify full), else what etcd 3.6+ put in the
+     * stream's messages; "" for 3.4/3.5. Both come from the same backend at the same moment, so they agree.
+     */
+    private static String storageVersion(SnapshotStreamer.Streamed streamed, SnapshotContents contents, MemberStatus member) {
+        String reported = streamed == null ? "" : streamed.storageVersion();
+        if (!contents.known()) {
+            return reported;
+        }
+        if (!reported.isEmpty() && !reported.equals(contents.storageVersion())) {
+            LOG.warn("member {} reported storage version {} but its snapshot's db holds {}: the manifest records the db's",
+                    member.member().label(), reported, contents.storageVersion().isEmpty() ? "none" : contents.storageVersion());
+        }
+        return contents.storageVersion();
     }
 
     /**

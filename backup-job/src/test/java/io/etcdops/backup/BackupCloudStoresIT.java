@@ -32,7 +32,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * backup-job into real object-store servers: S3 (S3Proxy, a real S3 API server) and Azure Blob (Azurite). Each
  * backup is listed, verified, downloaded and restored with etcd's own tool, and every key compared. GCS has no
- * server that runs here: its store is covered by the contract test against Google's in-memory fake.
+ * server that runs here: its store is covered by the contract test against Google's in-memory fake. Every case
+ * runs on etcd 3.6.16: the store side does not depend on etcd's version (3.7.3's stream and restore are covered by
+ * BackupFileStoreIT and restore-job's SnapshotRestoreMatrixIT; a second S3 round trip cost 30 s of the IT budget).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class BackupCloudStoresIT {
@@ -50,7 +52,7 @@ class BackupCloudStoresIT {
 
     @Order(1)
     @ParameterizedTest(name = "S3 (S3Proxy), etcd {0}")
-    @ValueSource(strings = {EtcdBinaries.V3_4, EtcdBinaries.V3_5})
+    @ValueSource(strings = {EtcdBinaries.V3_6})
     void s3RoundTrip(String version, @TempDir Path tmp) throws Exception {
         String bucket = "b-" + UUID.randomUUID().toString().substring(0, 8);
         S3ProxyServer.shared().createBucket(bucket);
@@ -92,7 +94,7 @@ class BackupCloudStoresIT {
         BlobContainerClient cc = new BlobServiceClientBuilder().connectionString(az.connectionString()).buildClient()
                 .getBlobContainerClient(container);
         cc.create();
-        try (EtcdCluster cluster = EtcdCluster.start(EtcdBinaries.V3_5, 3)) {
+        try (EtcdCluster cluster = EtcdCluster.start(EtcdBinaries.V3_6, 3)) {
             cluster.fill(3L * 1024 * 1024, 4096);
             RestoredMember.Dump before = RestoredMember.dump(cluster.endpoints(), null);
             String store = "azblob://" + az.accountName() + "/" + container + "/etcd";
@@ -117,7 +119,7 @@ class BackupCloudStoresIT {
     @Order(3)
     @Test
     void s3MissingBucketAndWrongCredentialsFailWithExit1(@TempDir Path tmp) throws Exception {
-        try (EtcdCluster cluster = EtcdCluster.start(EtcdBinaries.V3_5, 1)) {
+        try (EtcdCluster cluster = EtcdCluster.start(EtcdBinaries.V3_6, 1)) {
             JobProcess.Result missing = s3Job(cluster.endpoints()).run("--store", "s3://no-such-bucket-xyz/etcd");
             assertThat(missing.exitCode()).as(missing.toString()).isEqualTo(1);
             assertThat(BackupFaultsIT.errorLine(missing)).contains("no-such-bucket-xyz");
@@ -135,7 +137,7 @@ class BackupCloudStoresIT {
         S3ProxyServer s3 = S3ProxyServer.shared();
         String bucket = "stop-" + UUID.randomUUID().toString().substring(0, 8);
         s3.createBucket(bucket);
-        try (EtcdCluster cluster = EtcdCluster.start(EtcdBinaries.V3_5, 1)) {
+        try (EtcdCluster cluster = EtcdCluster.start(EtcdBinaries.V3_6, 1)) {
             // 2 KiB values: the bbolt check's condensed copy in the spool (keys and tree pages) grows with the stream
             cluster.fill(80L * 1024 * 1024, 2 * 1024);
             Path spool = Files.createDirectories(tmp.resolve("spool"));
@@ -182,7 +184,7 @@ class BackupCloudStoresIT {
         S3ProxyServer s3 = S3ProxyServer.shared();
         String bucket = "tiny-" + UUID.randomUUID().toString().substring(0, 8);
         s3.createBucket(bucket);
-        try (EtcdCluster cluster = EtcdCluster.start(EtcdBinaries.V3_5, 1)) {
+        try (EtcdCluster cluster = EtcdCluster.start(EtcdBinaries.V3_6, 1)) {
             cluster.fill(12L * 1024 * 1024, 32 * 1024);
             // --verify trailer: no condensed copy either, so only the 5 MiB part files can fill the 1 MiB disk
             JobProcess.Result r = s3Job(cluster.endpoints()).run("--store", "s3://" + bucket + "/etcd",

@@ -18,17 +18,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Backup outcomes become Kubernetes Events on the etcd StatefulSet. The API server is fabric8's mock in CRUD mode
  * (no kube-apiserver runs here); backup-job reaches it through fabric8's standard KUBERNETES_MASTER configuration.
+ * etcd 3.6.16.
  */
 class BackupEventsIT {
 
     @Test
     void failureAndSuccessAreReportedAsEventsOnTheStatefulSet(@TempDir Path tmp) {
-        try (KubeSimulation sim = KubeSimulation.start(); EtcdCluster cluster = EtcdCluster.start(EtcdBinaries.V3_5, 1)) {
+        try (KubeSimulation sim = KubeSimulation.start(); EtcdCluster cluster = EtcdCluster.start(EtcdBinaries.V3_6, 1)) {
             sim.client().apps().statefulSets().resource(new StatefulSetBuilder().withNewMetadata().withName("etcd")
                     .withNamespace("default").endMetadata().withNewSpec().withReplicas(0).withServiceName("etcd")
                     .withNewSelector().addToMatchLabels("app", "etcd").endSelector()
                     .withNewTemplate().withNewMetadata().addToLabels("app", "etcd").endMetadata()
-                    .withNewSpec().addNewContainer().withName("etcd").withImage("quay.io/coreos/etcd:v3.5.30").endContainer()
+                    .withNewSpec().addNewContainer().withName("etcd").withImage("quay.io/coreos/etcd:v3.6.16").endContainer()
                     .endSpec().endTemplate().endSpec().build()).create();
             JobProcess job = JobProcess.of(BackupJob.class.getName()).env("KUBERNETES_MASTER", sim.apiUrl())
                     .env("KUBERNETES_NAMESPACE", "default").env("KUBERNETES_AUTH_TRYKUBECONFIG", "false")

@@ -21,12 +21,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * backup-job end to end against real 3-member clusters into a file:// store; the snapshot is then restored with
- * etcd's own etcdutl/etcdctl into a fresh member and every key and the revision are compared.
+ * etcd's own etcdutl/etcdctl of the same version into a fresh member and every key and the revision are compared.
+ * Versions: etcd 3.6.16 (the default) and 3.7.3 for every compression/encryption case, 3.5.36 for compatibility
+ * (no storage version in the stream or the manifest).
  */
 class BackupFileStoreIT {
 
     @ParameterizedTest(name = "etcd {0}, compression {1}, encrypted {2}")
-    @CsvSource({"3.4.23,zstd,false", "3.5.30,zstd,true", "3.5.30,gzip,false", "3.5.30,none,true"})
+    @CsvSource({"3.5.36,zstd,false", "3.6.16,zstd,true", "3.6.16,gzip,false", "3.7.3,none,true"})
     void backupRestoresToTheSameKeysAndRevision(String version, String compression, boolean encrypted, @TempDir Path tmp) throws Exception {
         try (EtcdCluster cluster = EtcdCluster.start(version, 3)) {
             for (int i = 0; i < 300; i++) {
@@ -60,9 +62,14 @@ class BackupFileStoreIT {
             assertThat(Files.readString(tmp.resolve("out/snapshot-uri"))).startsWith("file://" + store + "/prod/")
                     .endsWith(".db" + (compression.equals("zstd") ? ".zst" : compression.equals("gzip") ? ".gz" : "") + (encrypted ? ".enc" : ""));
 
+            // etcd 3.6+ report their storage version ("3.6.0") in the snapshot stream and in the db: the manifest keeps it
+            String storage = EtcdBinaries.atLeast36(version) ? EtcdBinaries.minor(version) + ".0" : null;
+            assertThat(report.get("storage-version").asText()).isEqualTo(storage == null ? "" : storage);
             try (FileSnapshotStore s = new FileSnapshotStore(StoreLocation.parse("file://" + store))) {
                 SnapshotCatalog.Entry e = new SnapshotCatalog(s, "prod").find("latest");
                 assertThat(e.manifest().encrypted()).isEqualTo(encrypted);
+                assertThat(e.manifest().storageVersion()).isEqualTo(storage);
+                assertThat(e.manifest().etcdVersion()).isEqualTo(version);
                 Path db = tmp.resolve("fetched.db");
                 SnapshotFetcher.fetch(s, e, encrypted ? io.etcdops.core.crypto.EncryptionKey.fromFile(keyFile) : null, db);
                 try (RestoredMember restored = RestoredMember.restore(version, db)) {
@@ -70,6 +77,24 @@ class BackupFileStoreIT {
                     assertThat(after.kvs()).isEqualTo(before.kvs());
                     assertThat(after.revision()).isEqualTo(before.revision());
                 }
+            }
+        }
+    }
+
+    /** --verify trailer reads no bbolt: the manifest's storage version is the one etcd 3.6+ put in the stream. */
+    @ParameterizedTest(name = "etcd {0}, --verify trailer")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {EtcdBinaries.V3_5, EtcdBinaries.V3_7})
+    void withoutTheBboltReadTheStorageVersionComesFromTheStream(String version, @TempDir Path tmp) throws Exception {
+        try (EtcdCluster cluster = EtcdCluster.start(version, 1)) {
+            cluster.put("/registry/a", "b");
+            Path store = tmp.resolve("store");
+            JobProcess.Result r = JobProcess.of(BackupJob.class.getName()).env("ETCDCTL_ENDPOINTS", cluster.endpoints())
+                    .run("--store", "file://" + store, "--verify", "trailer");
+            assertThat(r.exitCode()).as(r.toString()).isZero();
+            try (FileSnapshotStore s = new FileSnapshotStore(StoreLocation.parse("file://" + store))) {
+                SnapshotCatalog.Entry e = new SnapshotCatalog(s, "etcd").find("latest");
+                assertThat(e.manifest().verification().bbolt()).isFalse();
+                assertThat(e.manifest().storageVersion()).isEqualTo(EtcdBinaries.atLeast36(version) ? EtcdBinaries.minor(version) + ".0" : null);
             }
         }
     }

@@ -83,6 +83,8 @@ final class KubernetesRestore {
                          KubernetesEnvironment env, ProgressRecord record, String identity, ClusterLease.Held lease) throws Exception {
         KubernetesEvents events = KubernetesEvents.on(client, t, "etcd-ops-restore", identity);
         SnapshotSourceOptions.LocalSnapshot snap = verifiedSnapshot();
+        StorageVersionGuard.require(snap.name(), snap.contents(), t.requireImageVersion(),
+                "set the StatefulSet's etcd image to that version and run this restore again");
         int replicas = prior.map(p -> Integer.parseInt(p.data().get("replicas"))).orElse(t.replicas());
         if (replicas <= 0) {
             throw JobException.usage("StatefulSet " + t.name() + " has 0 replicas and no restore in progress: scale it to its "
@@ -97,6 +99,7 @@ final class KubernetesRestore {
                 .with("token", "etcd-ops-restore-" + snap.name().replaceAll("[^A-Za-z0-9-]", "-").toLowerCase())
                 .with("stamp", opts.stamp() != null ? opts.stamp() : stamp()));
         report.put("snapshot-uri", snap.uri()).put("snapshot-name", snap.name()).put("replicas", replicas)
+                .put("storage-version", snap.contents().storageVersion())
                 .put("run-id", progress.runId()).put("resumed", prior.isPresent());
         progress = record.write(progress.withPhase("scaling-down"), identity);
         if (prior.isEmpty()) {
@@ -275,6 +278,8 @@ final class KubernetesRestore {
     private void plan(KubernetesClient client, StatefulSetTarget t, Optional<ProgressRecord.Progress> prior, KubernetesEnvironment env)
             throws Exception {
         SnapshotSourceOptions.LocalSnapshot snap = verifiedSnapshot();
+        StorageVersionGuard.require(snap.name(), snap.contents(), t.requireImageVersion(),
+                "set the StatefulSet's etcd image to that version and run this restore again");
         int replicas = prior.map(p -> Integer.parseInt(p.data().get("replicas"))).orElse(t.replicas());
         ProgressRecord.Progress p = prior.orElseGet(() -> ProgressRecord.Progress.start(OPERATION, "dry-run", env.identity())
                 .with("snapshot", snap.name()).with("token", "etcd-ops-restore-" + snap.name().toLowerCase()).with("stamp", stamp()));

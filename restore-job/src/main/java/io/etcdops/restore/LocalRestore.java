@@ -57,13 +57,16 @@ final class LocalRestore {
         Path snapshotFile = workDir.resolve("etcd-ops-restore-" + plan.members().get(0).stamp() + ".db");
         try {
             SnapshotSourceOptions.LocalSnapshot snap = source.resolve(snapshotFile);
+            StorageVersionGuard.require(snap.name(), snap.contents(), tool.version(),
+                    "--etcdutl with the etcdutl of that version, and run that etcd on the restored data");
             String token = plan.token() != null ? plan.token() : "etcd-ops-restore-" + snap.name().replaceAll("[^A-Za-z0-9-]", "-");
             report.put("snapshot-uri", snap.uri()).put("snapshot-name", snap.name())
                     .put("snapshot-revision", snap.contents().effectiveRevision()).put("key-count", snap.contents().liveKeys())
                     .put("verification", snap.fromManifest() ? "manifest, sha256, trailer, bbolt"
                             : "plain snapshot file: only etcd's sha256 trailer and the bbolt structure were checked")
                     .put("restored-revision", snap.contents().effectiveRevision() + plan.bumpRevision())
-                    .put("initial-cluster-token", token).put("restore-tool", tool.binary() + " " + tool.version());
+                    .put("initial-cluster-token", token).put("restore-tool", tool.binary() + " " + tool.version())
+                    .put("storage-version", snap.contents().storageVersion());
             checkRoom(Files.size(snapshotFile));
             Map<MemberRestore, List<String>> commands = new LinkedHashMap<>();
             for (MemberRestore m : plan.members()) {

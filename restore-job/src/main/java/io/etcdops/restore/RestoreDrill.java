@@ -47,6 +47,8 @@ final class RestoreDrill {
         Process p = null;
         try {
             SnapshotSourceOptions.LocalSnapshot snap = source.resolve(scratch.resolve("snapshot.db"));
+            StorageVersionGuard.require(snap.name(), snap.contents(), tool.version(),
+                    "--etcdutl and --etcd of that version");
             int peer = freePort();
             int client = freePort();
             String peerUrl = "http://127.0.0.1:" + peer;

@@ -17,8 +17,10 @@ import java.util.stream.IntStream;
  * The pod that restores one member's volume while the StatefulSet is scaled to 0:
  * <ol>
  *   <li>init {@code fetch} (this image): download, decrypt, verify the snapshot into an emptyDir; check the volume has room;</li>
- *   <li>init {@code restore} (the StatefulSet's own etcd image): {@code etcdutl snapshot restore} with the member's
- *       name and peer URL into a staging dir on the member's volume (etcd 3.4 images: {@code etcdctl});</li>
+ *   <li>init {@code restore} (the StatefulSet's own etcd image, so the etcdutl of the cluster's minor):
+ *       {@code etcdutl snapshot restore} with the member's name and peer URL into a staging dir on the member's volume
+ *       (etcd 3.4 images: {@code etcdctl}); a snapshot of a newer storage version than the image was refused before
+ *       ({@link StorageVersionGuard});</li>
  *   <li>{@code swap} (this image): old {@code member/} moved aside, restored one moved into place (renames).</li>
  * </ol>
  */
@@ -66,10 +68,11 @@ final class RestorePodSpec {
                 .withEnv(s.env()).withEnvFrom(s.envFrom()).addAllToVolumeMounts(s.files().mounts())
                 .addNewVolumeMount().withName("work").withMountPath(WORK).endVolumeMount()
                 .addNewVolumeMount().withName("data").withMountPath(volume).endVolumeMount().build();
+        // etcd 3.5+ images restore with etcdutl (3.6+ etcdctl has no 'snapshot restore'); 3.4's etcdctl needs API v3
         Container restoreC = new ContainerBuilder().withName("restore").withImage(t.image())
                 .withCommand(v34 ? "etcdctl" : "etcdutl").withArgs(restore)
                 .withSecurityContext(RestorePodSecurity.etcdContainer(t))
-                .addNewEnv().withName("ETCDCTL_API").withValue("3").endEnv()
+                .withEnv(v34 ? List.of(new EnvVar("ETCDCTL_API", "3", null)) : List.of())
                 .addNewVolumeMount().withName("work").withMountPath(WORK).endVolumeMount()
                 .addNewVolumeMount().withName("data").withMountPath(volume).endVolumeMount().build();
         List<String> swap = new ArrayList<>(List.of("swap", "--data-dir", t.data().dataDir(), "--volume", volume, "--stamp", s.stamp()));

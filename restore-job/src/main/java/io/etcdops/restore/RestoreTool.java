@@ -14,9 +14,12 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * etcd's own restore tool: {@code etcdutl snapshot restore} (3.5+) or {@code etcdctl snapshot restore} (3.4), found
- * at --etcdutl or on PATH. Its capabilities are detected from its --help, so a revision bump it cannot do is a clear
- * error, never silently skipped.
+ * etcd's own restore tool: {@code etcdutl snapshot restore} (3.5+; the only one from 3.6 on, whose etcdctl has no
+ * {@code snapshot restore}) or {@code etcdctl snapshot restore} (3.4), found at --etcdutl or on PATH (etcdutl first).
+ * Its capabilities are detected from its --help, so a revision bump it cannot do is a clear error, never silently
+ * skipped. Its version is the etcd version the restored data is meant for ({@link StorageVersionGuard}). The
+ * restore drops the snapshot's membership and makes every {@code --initial-cluster} entry a voting member: the
+ * restore passes exactly the members it restores (LocalRestoreIT checks they all come back as voters, no learner).
  */
 public final class RestoreTool {
     private static final Logger LOG = LoggerFactory.getLogger(RestoreTool.class);
@@ -45,7 +48,10 @@ public final class RestoreTool {
                 .map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("unknown");
         String help = run(List.of(bin.toString(), "snapshot", "restore", "--help"));
         if (!help.contains("--initial-cluster")) {
-            throw JobException.usage(bin + " does not support 'snapshot restore' (is it etcdutl/etcdctl?)");
+            // etcd 3.6 removed 'snapshot restore' (and 'status') from etcdctl: only etcdutl has them
+            throw JobException.usage(bin + " " + v + " does not support 'snapshot restore'"
+                    + (bin.getFileName().toString().startsWith("etcdctl") ? " (etcdctl 3.6+ has none: pass --etcdutl with the "
+                    + "etcdutl of the cluster's version)" : " (is it etcdutl/etcdctl?)"));
         }
         RestoreTool t = new RestoreTool(bin, v, help.contains("--bump-revision") && help.contains("--mark-compacted"),
                 help.contains("--skip-hash-check"));

@@ -5,6 +5,7 @@ import io.etcd.jetcd.Client;
 import io.etcdops.backup.BackupJob;
 import io.etcdops.core.kube.ProgressRecord;
 import io.etcdops.testkit.etcd.EtcdBinaries;
+import io.etcdops.testkit.etcd.EtcdCluster;
 import io.etcdops.testkit.etcd.RestoredMember;
 import io.etcdops.testkit.jobs.JobProcess;
 import io.etcdops.testkit.kube.EtcdStatefulSets;
@@ -26,8 +27,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * restore-job kubernetes through the simulation: the API is fabric8's CRUD mock, the StatefulSet controller and
- * kubelet are testkit's, every etcd (members, and the etcdutl in the restore pods) is a real etcd 3.5.30 process, and
- * the restore pods' fetch/swap containers run this module's real main class.
+ * kubelet are testkit's, every etcd (members, and the etcdutl in the restore pods) is a real etcd 3.6.16 process, and
+ * the restore pods' fetch/swap containers run this module's real main class. A snapshot taken on etcd 3.7.3 is
+ * refused for the 3.6 StatefulSet before anything is scaled.
  */
 class KubernetesRestoreIT {
     private static final Duration UP = Duration.ofSeconds(120);
@@ -60,6 +62,23 @@ class KubernetesRestoreIT {
             assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(3);
             assertThat(refused.stderr()).contains("is healthy");
             assertThat(sim.client().apps().statefulSets().withName("etcd").get().getSpec().getReplicas()).isEqualTo(3);
+
+            // a snapshot of etcd 3.7 (storage version 3.7.0): etcd 3.6 would not start on it; refused, nothing scaled
+            String store37 = "file://" + tmp.resolve("store37");
+            try (EtcdCluster newer = EtcdCluster.start(EtcdBinaries.V3_7, 1)) {
+                newer.put("/registry/cm/on-3.7", "x");
+                JobProcess.Result b = JobProcess.of(BackupJob.class.getName()).env("ETCDCTL_ENDPOINTS", newer.endpoints())
+                        .run("--store", store37, "--cluster-name", "etcd");
+                assertThat(b.exitCode()).as(b.toString()).isZero();
+            }
+            String[] newerArgs = args.clone();
+            newerArgs[java.util.Arrays.asList(args).indexOf("--store") + 1] = store37;
+            JobProcess.Result tooNew = job(sim, RestoreJob.class.getName()).run(concat(newerArgs, "--force"));
+            assertThat(tooNew.exitCode()).as(tooNew.toString()).isEqualTo(3);
+            assertThat(tooNew.stderr()).contains("storage version 3.7.0", "runs etcd 3.6.16", "etcdctl downgrade enable 3.6");
+            assertThat(sim.client().apps().statefulSets().withName("etcd").get().getSpec().getReplicas()).isEqualTo(3);
+            java.util.Map<String, String> annotations = sim.client().apps().statefulSets().withName("etcd").get().getMetadata().getAnnotations();
+            assertThat(annotations == null ? java.util.Map.of() : annotations).as("no restore recorded").doesNotContainKey(ProgressRecord.ANNOTATION);
 
             JobProcess.Result r = job(sim, RestoreJob.class.getName()).run(concat(args, "--force", "--output-dir", tmp.resolve("out").toString()));
             assertThat(r.exitCode()).as(r + "\n" + sim.describePods("etcd")).isZero();
@@ -181,10 +200,10 @@ class KubernetesRestoreIT {
         }
     }
 
-    /** A 3-member etcd 3.5 StatefulSet with {@code keys} keys, backed up by backup-job into a file store under {@code tmp}. */
+    /** A 3-member etcd 3.6 StatefulSet with {@code keys} keys, backed up by backup-job into a file store under {@code tmp}. */
     static BackedUp backedUpCluster(KubeSimulation sim, Path tmp, int keys) throws Exception {
         sim.images().registerJvmMain("ghcr.io/etcd-ops/restore-job", RestoreJob.class.getName());
-        EtcdStatefulSets.flagStyle().version(EtcdBinaries.V3_5).objects().forEach(sim::apply);
+        EtcdStatefulSets.flagStyle().version(EtcdBinaries.V3_6).objects().forEach(sim::apply);
         sim.awaitStatefulSetReady("etcd", UP);
         String eps = endpoints(sim);
         try (Client c = Client.builder().endpoints(eps.split(",")).build()) {

@@ -26,7 +26,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * restore-job local on real clusters: back up, destroy, restore all three members, start them, compare every key and
- * the revision. 3.5: the Kubernetes-safe bump and a watch from an old revision that must be told "compacted".
+ * the revision. etcd 3.6.16: the Kubernetes-safe bump, a watch from an old revision that must be told "compacted",
+ * every restored member a voter; the faults. etcd 3.4.23 only for an old 3.4 snapshot restored with 3.4's etcdctl.
+ * Every version pair (3.4-3.7 snapshots, 3.5-3.7 etcdutl) is in {@link SnapshotRestoreMatrixIT}.
  */
 class LocalRestoreIT {
 
@@ -49,8 +51,8 @@ class LocalRestoreIT {
     }
 
     @Test
-    void etcd35_backupJobSnapshot_restoresAllMembersWithBumpAndCompactedWatch(@TempDir Path tmp) throws Exception {
-        try (EtcdCluster c = EtcdCluster.start(EtcdBinaries.V3_5, 3)) {
+    void etcd36_backupJobSnapshot_restoresAllMembersWithBumpAndCompactedWatch(@TempDir Path tmp) throws Exception {
+        try (EtcdCluster c = EtcdCluster.start(EtcdBinaries.V3_6, 3)) {
             write(c);
             RestoredMember.Dump before = RestoredMember.dump(c.endpoints(), null);
             String store = "file://" + tmp.resolve("store");
@@ -69,6 +71,7 @@ class LocalRestoreIT {
             assertThat(r.exitCode()).as(r.toString()).isZero();
             long restoredRevision = Long.parseLong(Files.readString(outDir.resolve("restored-revision")));
             assertThat(restoredRevision).isEqualTo(before.revision() + 1_000_000_000L);
+            assertThat(r.reportLine()).contains("\"storage-version\":\"3.6.0\"").contains("etcdutl 3.6.16");
             try (Stream<Path> s = Files.list(c.dir())) {
                 assertThat(s.filter(p -> p.getFileName().toString().contains(".etcd.bak-")).count())
                         .as("old data dirs moved aside, not deleted").isEqualTo(3);
@@ -79,7 +82,10 @@ class LocalRestoreIT {
             assertThat(after.kvs()).isEqualTo(before.kvs());
             assertThat(after.revision()).isEqualTo(before.revision() + 1_000_000_000L);
             try (Client client = c.client()) {
-                assertThat(client.getClusterClient().listMember().get(10, TimeUnit.SECONDS).getMembers()).hasSize(3);
+                // etcdutl makes every --initial-cluster entry a voter: the three members, none a learner
+                assertThat(client.getClusterClient().listMember().get(10, TimeUnit.SECONDS).getMembers())
+                        .extracting(m -> m.getName() + (m.isLearner() ? " (learner)" : ""))
+                        .containsExactlyInAnyOrder("m0", "m1", "m2");
                 CompletableFuture<Throwable> watchError = new CompletableFuture<>();
                 Watch.Listener l = Watch.listener((WatchResponse wr) -> { }, watchError::complete);
                 try (Watch.Watcher w = client.getWatchClient().watch(ByteSequence.from("/registry/", StandardCharsets.UTF_8),
@@ -128,7 +134,7 @@ class LocalRestoreIT {
 
     @Test
     void faultsAreRefusedAndTouchNothing(@TempDir Path tmp) throws Exception {
-        try (EtcdCluster c = EtcdCluster.start(EtcdBinaries.V3_5, 1)) {
+        try (EtcdCluster c = EtcdCluster.start(EtcdBinaries.V3_6, 1)) {
             write(c);
             Path storeDir = tmp.resolve("store");
             String store = "file://" + storeDir;
@@ -145,6 +151,11 @@ class LocalRestoreIT {
             JobProcess.Result noTool = JobProcess.of(RestoreJob.class.getName()).env("PATH", "/nonexistent").run(base);
             assertThat(noTool.exitCode()).isEqualTo(1);
             assertThat(noTool.stderr()).contains("no etcdutl or etcdctl");
+
+            // etcd 3.6's etcdctl has no 'snapshot restore': a usage error that names etcdutl
+            JobProcess.Result ctl36 = restoreJob(c).run(concat(base, "--etcdutl", c.member(0).binaries().etcdctl().toString()));
+            assertThat(ctl36.exitCode()).as(ctl36.toString()).isEqualTo(2);
+            assertThat(ctl36.stderr()).contains("does not support 'snapshot restore'", "etcdctl 3.6+ has none", "--etcdutl");
 
             Path object;
             try (Stream<Path> s = Files.walk(storeDir)) {

@@ -86,8 +86,29 @@ class RestorePodSpecTest {
         assertThat(container(pod, "restore").getVolumeMounts()).extracting(m -> m.getName()).doesNotContain("job-key");
     }
 
+    @org.junit.jupiter.params.ParameterizedTest(name = "etcd {0} image")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {EtcdBinaries.V3_4, EtcdBinaries.V3_5, EtcdBinaries.V3_6, EtcdBinaries.V3_7})
+    void theRestoreContainerRunsTheToolOfTheImagesOwnVersion(String version) {
+        Container restore = container(RestorePodSpec.build(target(version, sts -> { }), 0, 3, SETTINGS), "restore");
+        boolean v34 = version.startsWith("3.4.");
+        assertThat(restore.getImage()).endsWith(":v" + version);
+        // etcd 3.6 and 3.7 have 'snapshot restore' only in etcdutl; 3.4 only in etcdctl (with API v3)
+        assertThat(restore.getCommand()).containsExactly(v34 ? "etcdctl" : "etcdutl");
+        assertThat(restore.getEnv()).extracting(e -> e.getName() + "=" + e.getValue())
+                .isEqualTo(v34 ? List.of("ETCDCTL_API=3") : List.of());
+        assertThat(restore.getArgs()).startsWith("snapshot", "restore");
+        // every entry becomes a voter: exactly the StatefulSet's three members
+        String initialCluster = restore.getArgs().get(restore.getArgs().indexOf("--initial-cluster") + 1);
+        assertThat(initialCluster.split(",")).extracting(e -> e.substring(0, e.indexOf('=')))
+                .containsExactly("etcd-0", "etcd-1", "etcd-2");
+    }
+
     private static StatefulSetTarget target(Consumer<StatefulSet> edit) {
-        StatefulSet sts = EtcdStatefulSets.flagStyle().version(EtcdBinaries.V3_5).objects().stream()
+        return target(EtcdBinaries.DEFAULT, edit);
+    }
+
+    private static StatefulSetTarget target(String version, Consumer<StatefulSet> edit) {
+        StatefulSet sts = EtcdStatefulSets.flagStyle().version(version).objects().stream()
                 .filter(StatefulSet.class::isInstance).map(StatefulSet.class::cast).findFirst().orElseThrow();
         edit.accept(sts);
         return StatefulSetTarget.from(sts, TargetOverrides.none());

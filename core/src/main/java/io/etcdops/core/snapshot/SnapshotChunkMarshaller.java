@@ -6,6 +6,7 @@ import io.grpc.Status;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 
@@ -16,7 +17,9 @@ import java.util.concurrent.BlockingQueue;
  * from a small pool, and the consumer hands the array back once it has written it ({@link #release}).
  *
  * <p>{@code SnapshotResponse} (etcd's rpc.proto): 1 header (message), 2 remaining_bytes (uint64), 3 blob (bytes),
- * 4 version (string, 3.6+). Only fields 2 and 3 are read; everything else is skipped, as protobuf would.
+ * 4 version (string, 3.6+: the member's storage version, e.g. {@code "3.6.0"}, in every message). Fields 2 and 3 are
+ * read from every message, field 4 from the first that has it ({@link #storageVersion()}); everything else is
+ * skipped, as protobuf would.
  */
 final class SnapshotChunkMarshaller implements MethodDescriptor.Marshaller<SnapshotChunkMarshaller.Chunk> {
     /** etcd sends the db in blobs of 32 KiB (snapshotSendBufferSize); a bigger blob gets an array of its own. */
@@ -27,10 +30,17 @@ final class SnapshotChunkMarshaller implements MethodDescriptor.Marshaller<Snaps
     }
 
     private final BlockingQueue<byte[]> pool;
+    /** Field 4 of the first message that had one; parse runs on one thread at a time, read after the stream ended. */
+    private volatile String storageVersion = "";
 
     /** @param pooled how many arrays to keep for reuse: the flow-control window plus the one being written */
     SnapshotChunkMarshaller(int pooled) {
         this.pool = new ArrayBlockingQueue<>(pooled);
+    }
+
+    /** The storage version the member reported (3.6+), or "" (3.4/3.5 send none). */
+    String storageVersion() {
+        return storageVersion;
     }
 
     /** The consumer is done with the chunk's bytes: its array may be filled again. */
@@ -78,6 +88,16 @@ final class SnapshotChunkMarshaller implements MethodDescriptor.Marshaller<Snaps
                     if (in.readNBytes(blob, 0, blobLength) != blobLength) {
                         throw new EOFException("the message ends inside its blob");
                     }
+                } else if (field == 4 && wireType == 2 && storageVersion.isEmpty()) {
+                    long n = varint(in);
+                    if (n > 64) {
+                        throw new IOException("a version of " + n + " bytes");
+                    }
+                    byte[] v = in.readNBytes((int) n);
+                    if (v.length != n) {
+                        throw new EOFException("the message ends inside its version");
+                    }
+                    storageVersion = new String(v, StandardCharsets.UTF_8);
                 } else {
                     skipField(in, wireType);
                 }

@@ -4,7 +4,8 @@ import java.util.List;
 
 /**
  * What an etcd snapshot (a bbolt file, with or without etcd's sha256 trailer) holds, as {@link SnapshotInspector}
- * read it. Counts follow {@code etcdutl snapshot status} (3.4/3.5) where it has the same figure.
+ * read it. Counts follow {@code etcdutl snapshot status} where it has the same figure: its "totalKey" is
+ * {@link #totalKeys} for etcdutl 3.4/3.5 and {@link #liveKeys} for etcdutl 3.6+ (which changed what it counts).
  *
  * @param revision                 latest main revision in the {@code key} bucket (etcdutl's "revision"); 0 if empty
  * @param compactRevision          {@code meta/finishedCompactRev}: the last compaction that completed; 0 if none
@@ -13,8 +14,9 @@ import java.util.List;
  * @param consistentIndex          {@code meta/consistent_index}: the raft index applied; 0 if absent
  * @param term                     {@code meta/term}: the raft term of that index (etcd 3.5+); 0 if absent
  * @param keyRevisions             entries in the {@code key} bucket: every kept revision of every key, tombstones too
- * @param liveKeys                 keys that exist at {@code revision} (what {@code etcdctl get "" --prefix} counts)
- * @param totalKeys                entries over all buckets (etcdutl's "totalKey")
+ * @param liveKeys                 keys that exist at {@code revision} (what {@code etcdctl get "" --prefix} counts;
+ *                                 etcdutl 3.6+'s "totalKey")
+ * @param totalKeys                entries over all buckets (etcdutl 3.4/3.5's "totalKey")
  * @param hash                     crc32c over bucket names, keys and values in bucket order (etcdutl's "hash"),
  *                                 as an unsigned 32-bit value
  * @param buckets                  top-level bucket names, in bbolt order
@@ -24,19 +26,25 @@ import java.util.List;
  * @param fileSize                 size of the file read
  * @param hasTrailer               the file's length says it ends with etcd's sha256 trailer (not whether it matches;
  *                                 see {@link SnapshotTrailer})
+ * @param storageVersion           {@code meta/storageVersion}, the db's schema version (etcd 3.6+ write it, e.g.
+ *                                 {@code "3.6.0"}; etcdutl's "version"); "" if absent (3.4/3.5)
+ * @param clusterVersion           {@code cluster/clusterVersion}, the cluster version recorded in the db (e.g.
+ *                                 {@code "3.7.0"}); "" if absent
  */
 public record SnapshotContents(long revision, long compactRevision, long scheduledCompactRevision,
                                long consistentIndex, long term, long keyRevisions, long liveKeys, long totalKeys,
                                long hash, List<String> buckets, int pageSize, long dbSize, long fileSize,
-                               boolean hasTrailer) {
+                               boolean hasTrailer, String storageVersion, String clusterVersion) {
 
     public SnapshotContents {
         buckets = List.copyOf(buckets);
+        storageVersion = storageVersion == null ? "" : storageVersion;
+        clusterVersion = clusterVersion == null ? "" : clusterVersion;
     }
 
     /** Placeholder for a snapshot that was not read (e.g. verified by its trailer only): all zero, no buckets. */
     public static SnapshotContents unknown() {
-        return new SnapshotContents(0, 0, 0, 0, 0, 0, 0, 0, 0, List.of(), 0, 0, 0, false);
+        return new SnapshotContents(0, 0, 0, 0, 0, 0, 0, 0, 0, List.of(), 0, 0, 0, false, "", "");
     }
 
     /** False for {@link #unknown()}. */

@@ -103,12 +103,15 @@ public final class SnapshotFetcher {
         return r;
     }
 
-    /** The revision and key count the backup recorded, when its bbolt check ran. */
+    /** The revision and key count the backup recorded, when its bbolt check ran; its storage version, if any. */
     private static SnapshotContents matchingManifest(SnapshotManifest m, SnapshotContents c) {
         if (m.verification() != null && m.verification().bbolt()) {
             check(c.effectiveRevision() == m.revision(), "snapshot revision " + c.effectiveRevision() + " differs from the manifest's " + m.revision());
             check(c.liveKeys() == m.keyCount(), "snapshot key count " + c.liveKeys() + " differs from the manifest's " + m.keyCount());
         }
+        // restore-job decides on the db's storage version: a manifest that says otherwise was not written for this db
+        check(m.storageVersion() == null || m.storageVersion().equals(c.storageVersion()), "snapshot storage version '"
+                + c.storageVersion() + "' differs from the manifest's " + m.storageVersion());
         return c;
     }
 

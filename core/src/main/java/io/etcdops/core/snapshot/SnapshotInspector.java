@@ -23,11 +23,15 @@ import java.util.zip.CRC32C;
  * <p>etcd's layout, from its mvcc store and schema (3.4/3.5): bucket {@code key} maps a 17-byte revision (8-byte
  * big-endian main revision, '_', 8-byte big-endian sub revision; an 18th byte 't' marks a tombstone) to an
  * {@code mvccpb.KeyValue}; bucket {@code meta} holds {@code finishedCompactRev} and {@code scheduledCompactRev}
- * (revision bytes), {@code consistent_index} and {@code term} (8 bytes, big-endian).
+ * (revision bytes), {@code consistent_index} and {@code term} (8 bytes, big-endian), and from 3.6 on
+ * {@code storageVersion} (text, e.g. "3.6.0"); bucket {@code cluster} holds {@code clusterVersion} (text). 3.6 and 3.7
+ * keep membership only in the db (buckets {@code members}, {@code members_removed}, {@code cluster}): the same ten
+ * buckets 3.4 and 3.5 wrote next to their v2 store, so the walk is the same on every version.
  */
 public final class SnapshotInspector {
     private static final String KEY_BUCKET = "key";
     private static final String META_BUCKET = "meta";
+    private static final String CLUSTER_BUCKET = "cluster";
 
     private SnapshotInspector() {
     }
@@ -106,6 +110,8 @@ public final class SnapshotInspector {
         private long scheduledCompactRevision;
         private long consistentIndex;
         private long term;
+        private String storageVersion = "";
+        private String clusterVersion = "";
 
         Pass(BoltFile bolt, boolean hashValues) {
             this.bolt = bolt;
@@ -139,6 +145,8 @@ public final class SnapshotInspector {
                         totalKeys++;
                         if (bucket.equals(KEY_BUCKET)) {
                             keyRevision(key, value);
+                        } else if (bucket.equals(CLUSTER_BUCKET) && text(key).equals("clusterVersion")) {
+                            clusterVersion = text(value);
                         }
                     }
 
@@ -152,7 +160,12 @@ public final class SnapshotInspector {
             }
             return new SnapshotContents(revision, compactRevision, scheduledCompactRevision, consistentIndex, term,
                     keyRevisions, liveKeys.count(), totalKeys, hashValues ? hash.getValue() : 0, names, bolt.pageSize(),
-                    bolt.dataSize(), bolt.fileSize(), SnapshotTrailer.hasTrailerBySize(bolt.fileSize()));
+                    bolt.dataSize(), bolt.fileSize(), SnapshotTrailer.hasTrailerBySize(bolt.fileSize()), storageVersion,
+                    clusterVersion);
+        }
+
+        private static String text(ByteBuffer b) {
+            return b.remaining() > 64 ? "" : StandardCharsets.ISO_8859_1.decode(b.duplicate()).toString();
         }
 
         private void hash(ByteBuffer b) {
@@ -194,12 +207,13 @@ public final class SnapshotInspector {
         private void metaEntry(ByteBuffer key, ByteBuffer value) throws EtcdDataException {
             String name = StandardCharsets.ISO_8859_1.decode(key.duplicate()).toString();
             switch (name) {
+                case "storageVersion" -> storageVersion = text(value);
                 case "finishedCompactRev" -> compactRevision = leadingLong(name, value);
                 case "scheduledCompactRev" -> scheduledCompactRevision = leadingLong(name, value);
                 case "consistent_index" -> consistentIndex = leadingLong(name, value);
                 case "term" -> term = leadingLong(name, value);
                 default -> {
-                    // confState, storageVersion, ...: not needed here
+                    // confState, ...: not needed here
                 }
             }
         }

@@ -11,7 +11,9 @@ import java.time.Instant;
 
 /**
  * The commit marker of a snapshot: written last, next to the object, as {@code <stem>.json}. A snapshot without a
- * manifest is incomplete and never listed as restorable. Unknown fields are ignored so newer tools can add some.
+ * manifest is incomplete and never listed as restorable. Unknown fields are ignored so newer tools can add some:
+ * {@code storageVersion} was added that way (format version still 1: a reader without it ignores it, a manifest
+ * without it reads as null).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -35,9 +37,21 @@ public record SnapshotManifest(
         @JsonProperty("encryption") EncryptionInfo encryption,
         @JsonProperty("createdAt") Instant createdAt,
         @JsonProperty("toolVersion") String toolVersion,
-        @JsonProperty("verification") VerificationInfo verification) {
+        @JsonProperty("verification") VerificationInfo verification,
+        @JsonProperty("storageVersion") String storageVersion) {
 
     public static final int FORMAT_VERSION = 1;
+
+    /** A manifest without a storage version (etcd 3.4/3.5, or written before the field existed). */
+    public SnapshotManifest(int formatVersion, String cluster, String clusterId, String member, String memberId,
+                            String etcdVersion, long revision, long compactRevision, Long raftTerm, Long raftIndex,
+                            long keyCount, long keyRevisions, long dbSize, String dbSha256, StoredObjectInfo object,
+                            String compression, EncryptionInfo encryption, Instant createdAt, String toolVersion,
+                            VerificationInfo verification) {
+        this(formatVersion, cluster, clusterId, member, memberId, etcdVersion, revision, compactRevision, raftTerm,
+                raftIndex, keyCount, keyRevisions, dbSize, dbSha256, object, compression, encryption, createdAt,
+                toolVersion, verification, null);
+    }
 
     /** The stored object: key relative to the store, its size and sha256 as stored (compressed/encrypted bytes). */
     public record StoredObjectInfo(@JsonProperty("key") String key, @JsonProperty("size") long size,

@@ -41,8 +41,15 @@ public final class SnapshotStreamer {
         this.idleTimeout = idleTimeout;
     }
 
-    /** Streams a snapshot of the member at {@code endpoint} into {@code out}; returns the number of bytes written. */
-    public long stream(URI endpoint, OutputStream out, ProgressListener progress) throws IOException {
+    /**
+     * What one stream delivered: the bytes written and the storage version the member reported in its messages
+     * (etcd 3.6+, e.g. {@code "3.6.0"}; "" from 3.4/3.5).
+     */
+    public record Streamed(long bytes, String storageVersion) {
+    }
+
+    /** Streams a snapshot of the member at {@code endpoint} into {@code out}. */
+    public Streamed stream(URI endpoint, OutputStream out, ProgressListener progress) throws IOException {
         try (EtcdGrpcChannels.MemberChannel ch = EtcdGrpcChannels.open(config, endpoint)) {
             BlockingQueue<Object> queue = new ArrayBlockingQueue<>(WINDOW + 2);
             ClientCallStreamObserver<?>[] call = new ClientCallStreamObserver<?>[1];
@@ -84,7 +91,7 @@ public final class SnapshotStreamer {
                         throw new SnapshotStreamException(endpoint, "no data for " + idleTimeout.toSeconds() + "s", null);
                     }
                     if (item == END) {
-                        return total;
+                        return new Streamed(total, chunks.storageVersion());
                     }
                     if (item instanceof Throwable t) {
                         throw new SnapshotStreamException(endpoint, EtcdErrors.describe(t), t);

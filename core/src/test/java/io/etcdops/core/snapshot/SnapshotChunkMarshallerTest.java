@@ -62,6 +62,21 @@ class SnapshotChunkMarshallerTest {
     }
 
     @Test
+    void keepsTheStorageVersionOfTheFirstMessageThatHasOne() throws Exception {
+        assertThat(parse(message(blob(10, 11), 1)).length()).isEqualTo(10);
+        assertThat(marshaller.storageVersion()).as("3.4/3.5 send none").isEmpty();
+        ByteArrayOutputStream wire = new ByteArrayOutputStream();
+        wire.write(message(blob(10, 12), 1));
+        wire.write(new byte[] {0x22, 5, '3', '.', '6', '.', '0'}); // field 4, as etcd 3.6 sends it in every message
+        assertThat(bytesOf(parse(wire.toByteArray()))).isEqualTo(blob(10, 12));
+        wire.reset();
+        wire.write(message(blob(10, 13), 0));
+        wire.write(new byte[] {0x22, 5, '3', '.', '7', '.', '0'});
+        parse(wire.toByteArray());
+        assertThat(marshaller.storageVersion()).isEqualTo("3.6.0");
+    }
+
+    @Test
     void releasedArraysAreFilledAgainInsteadOfAllocatingNewOnes() {
         SnapshotChunkMarshaller.Chunk first = parse(message(blob(32 * 1024, 3), 10));
         marshaller.release(first);
