@@ -15,7 +15,7 @@ import java.util.stream.Stream;
 /**
  * Protects existing etcd data: refuses a data dir that a running process holds open (etcd keeps its WAL and db
  * open), and moves an existing data dir aside to {@code <dir>.bak-<timestamp>} — a rename on the same volume, never
- * a delete. Safety invariant 2 of DESIGN.md.
+ * a delete. Safety invariant 2 of docs/design.md.
  */
 public final class DataDirGuard {
     private static final Logger LOG = LoggerFactory.getLogger(DataDirGuard.class);

@@ -11,7 +11,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The object layout of DESIGN.md: {@code <cluster>/<UTC timestamp>-r<revision>.db[.zst|.gz][.enc]} plus the manifest
+ * The object layout of docs/design.md: {@code <cluster>/<UTC timestamp>-r<revision>.db[.zst|.gz][.enc]} plus the manifest
  * {@code <cluster>/<UTC timestamp>-r<revision>.json} (keys relative to the store prefix). The timestamp sorts
  * lexicographically in time order, so a store's sorted listing is chronological.
  */
