@@ -10,6 +10,7 @@ import io.etcdops.core.etcd.ClusterView;
 import io.etcdops.core.etcd.EtcdConnectionConfig;
 import io.etcdops.core.etcd.EtcdErrors;
 import io.etcdops.core.etcd.EtcdSession;
+import io.etcdops.core.etcd.MaintenanceRpc;
 import io.etcdops.core.etcd.MemberInfo;
 import io.etcdops.core.etcd.MemberStatus;
 import io.etcdops.core.etcd.PemFiles;
@@ -88,6 +89,22 @@ public final class ClusterProbe implements AutoCloseable {
             return MemberStatus.unreachable(m, endpoint, "interrupted");
         } catch (Exception e) {
             return MemberStatus.unreachable(m, endpoint, EtcdErrors.describe(e));
+        }
+    }
+
+    /**
+     * What the member says about storage version and a downgrade job (etcd 3.6+ fields jetcd drops), or empty when
+     * it does not answer.
+     */
+    public Optional<MaintenanceRpc.VersionStatus> versionStatus(MemberInfo m) {
+        URI endpoint = pods.dialUrl(m);
+        if (endpoint == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(MaintenanceRpc.status(config, endpoint));
+        } catch (RuntimeException e) {
+            return Optional.empty();
         }
     }
 

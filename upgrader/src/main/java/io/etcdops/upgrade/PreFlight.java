@@ -7,6 +7,8 @@ import io.etcdops.core.kube.EtcdContainerSettings;
 import io.etcdops.core.kube.StatefulSetTarget;
 import io.etcdops.core.runtime.JobException;
 import io.etcdops.upgrade.MemberPods.MemberPod;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import org.slf4j.Logger;
@@ -26,7 +28,8 @@ import java.util.stream.Collectors;
  * a healthy voter on a Ready pod with one leader, no learners, no alarms, a quorum that survives one member restarting,
  * no rollout of the StatefulSet in progress, the members on one version (or on that version and the target, when a
  * stopped run is resumed or rolled back), an allowed version step ({@link UpgradePath}), no auth for 3.4 -> 3.5, no etcd
- * flags the target removed ({@link FlagChanges}).
+ * flags the target removed ({@link FlagChanges}, after {@link FlagRewrite} with {@code --rewrite-flags}); for a
+ * downgrade across minors, etcd's own {@code downgrade validate}, and no other downgrade job enabled.
  */
 final class PreFlight {
     private static final Logger LOG = LoggerFactory.getLogger(PreFlight.class);
@@ -44,8 +47,9 @@ final class PreFlight {
     /**
      * @param explicitImage {@code --image} or null
      * @param resuming      a previous run of ours left the StatefulSet mid-upgrade (its rollout state is ours)
+     * @param rewriteFlags  {@code --rewrite-flags}: check the container as {@link FlagRewrite} would leave it
      */
-    UpgradePlan plan(EtcdVersion to, String explicitImage, boolean resuming) {
+    UpgradePlan plan(EtcdVersion to, String explicitImage, boolean resuming, boolean rewriteFlags) {
         StatefulSet sts = control.statefulSet();
         String templateImage = control.templateImage(sts);
         String image = TargetImage.resolve(templateImage, explicitImage, to);
@@ -104,15 +108,34 @@ final class PreFlight {
         EtcdVersion from = others.isEmpty() ? to : others.first();
         MemberStatus anyMember = view.statuses().get(0);
         Optional<EtcdVersion> clusterVersion = probe.clusterVersion(anyMember.endpoint());
-        UpgradePath.Kind kind = UpgradePath.classify(from, to, clusterVersion, mixed);
+        DowngradeProtocol protocol = new DowngradeProtocol(probe);
+        Optional<String> downgrading = protocol.enabledTarget(view);
+        UpgradePath.Kind kind = UpgradePath.classify(from, to, clusterVersion, mixed,
+                downgrading.flatMap(EtcdVersion::tryParse).map(to::sameMinor).orElse(false));
         if (kind == UpgradePath.Kind.MINOR_UPGRADE) {
             UpgradePath.checkAuth(kind, from, to, probe.authEnabled(anyMember.endpoint()));
         }
-        FlagChanges.Findings flags = FlagChanges.check(EtcdContainerSettings.of(sts.getSpec().getTemplate().getSpec()
-                .getContainers().stream().filter(c -> c.getName().equals(target.etcdContainer())).findFirst().orElseThrow()), from, to);
+        if (downgrading.isPresent() && kind != UpgradePath.Kind.MINOR_DOWNGRADE) {
+            throw JobException.refused("etcd has a downgrade to " + downgrading.get() + " enabled (a stopped downgrade): "
+                    + "resume it with --to-version of that minor, or cancel it first (etcdctl downgrade cancel) and re-run");
+        }
+        if (kind == UpgradePath.Kind.MINOR_DOWNGRADE) {
+            protocol.validate(view, to);
+        }
+        Container etcdContainer = sts.getSpec().getTemplate().getSpec().getContainers().stream()
+                .filter(c -> c.getName().equals(target.etcdContainer())).findFirst().orElseThrow();
+        FlagRewrite.Result rewrite = null;
+        Container checked = etcdContainer;
+        if (rewriteFlags) {
+            rewrite = FlagRewrite.rewrite(etcdContainer, to);
+            checked = new ContainerBuilder(etcdContainer).withArgs(rewrite.args()).withEnv(rewrite.env()).build();
+            rewrite.changes().forEach(c -> LOG.info("--rewrite-flags: {}", c));
+        }
+        FlagChanges.Findings flags = FlagChanges.check(EtcdContainerSettings.of(checked), from, to);
         if (!flags.problems().isEmpty()) {
             throw JobException.refused("the etcd container's settings do not work with etcd " + to + ": "
-                    + String.join("; ", flags.problems()) + "; change them in the StatefulSet first");
+                    + String.join("; ", flags.problems()) + "; change them in the StatefulSet first"
+                    + (rewriteFlags ? "" : " (or pass --rewrite-flags where it says so)"));
         }
         List<String> warnings = new ArrayList<>(flags.warnings());
         flags.warnings().forEach(w -> LOG.warn("{}", w));
@@ -135,7 +158,8 @@ final class PreFlight {
         long leaderId = view.leaderId();
         pending.sort(Comparator.comparing((MemberPod p) -> p.member().id() == leaderId).thenComparing(MemberPod::ordinal, Comparator.reverseOrder()));
         done.sort(Comparator.comparing(MemberPod::ordinal));
-        return new UpgradePlan(from, to, kind, image, templateImage, clusterVersion, pending, done, leader, warnings);
+        return new UpgradePlan(from, to, kind, image, templateImage, clusterVersion, pending, done, leader, warnings,
+                rewrite != null && rewrite.changed() ? rewrite : null);
     }
 
     /** One line per member that is not a healthy voter following the common leader. */

@@ -88,6 +88,24 @@ final class StatefulSetControl {
         });
     }
 
+    /** The image and the etcd container's args and env, in one template change ({@code --rewrite-flags}). */
+    void setEtcdContainer(String image, java.util.List<String> args, java.util.List<io.fabric8.kubernetes.api.model.EnvVar> env) {
+        edit("set the etcd image to " + image + " and rewrite its flags", s -> {
+            Container c = etcdContainer(s.getSpec().getTemplate().getSpec().getContainers()).orElseThrow(() -> JobException.failed(
+                    "StatefulSet " + where() + " has no container " + target.etcdContainer() + " any more"));
+            c.setImage(image);
+            c.setArgs(new java.util.ArrayList<>(args));
+            c.setEnv(new java.util.ArrayList<>(env));
+            return s;
+        });
+    }
+
+    /** The etcd container of the template as it is now. */
+    Container templateContainer(StatefulSet s) {
+        return etcdContainer(s.getSpec().getTemplate().getSpec().getContainers()).orElseThrow(() -> JobException.failed(
+                "StatefulSet " + where() + " has no container " + target.etcdContainer()));
+    }
+
     Optional<Pod> pod(String name) {
         try {
             return Optional.ofNullable(client.pods().inNamespace(target.namespace()).withName(name).get());
