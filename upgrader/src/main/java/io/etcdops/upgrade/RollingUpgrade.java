@@ -298,12 +298,12 @@ public final class RollingUpgrade {
                 anyOnTarget = true; // not known: leave etcd's downgrade job as it is
             }
             if (anyOnTarget) {
-                report.put("downgrade", "still enabled: a member runs " + plan.to().minorString() + " already");
+                report.put("downgrade-job", "still enabled: a member runs " + plan.to().minorString() + " already");
                 downgradeNote = " etcd's downgrade to " + plan.to().minorString() + " stays enabled (a member runs it already): "
                         + "resuming finishes it; to go back instead run etcdctl downgrade cancel first.";
             } else {
-                report.put("downgrade", new DowngradeProtocol(etcdProbe).cancel());
-                downgradeNote = " etcd's downgrade job: " + report.get("downgrade") + ".";
+                report.put("downgrade-job", new DowngradeProtocol(etcdProbe).cancel());
+                downgradeNote = " etcd's downgrade job: " + report.get("downgrade-job") + ".";
             }
         }
         boolean consistent = templateMatchesPods();

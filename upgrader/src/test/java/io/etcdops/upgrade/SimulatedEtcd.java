@@ -144,6 +144,36 @@ final class SimulatedEtcd implements AutoCloseable {
         }
     }
 
+    /** What one pod's etcd says about its storage version and etcd's downgrade job (core's raw Status call). */
+    io.etcdops.core.etcd.MaintenanceRpc.VersionStatus versionStatus(int ordinal) {
+        URI u = clientUrl(ordinal);
+        return io.etcdops.core.etcd.MaintenanceRpc.status(new io.etcdops.core.etcd.EtcdConnectionConfig(List.of(u), null, null,
+                null, null, null, Duration.ofSeconds(5), Duration.ofSeconds(5)), u);
+    }
+
+    /** Writes {@code n} keys {@code /data/<i>} (the data a downgrade must keep). */
+    void putKeys(int n) throws Exception {
+        try (Client c = client()) {
+            for (int i = 0; i < n; i++) {
+                c.getKVClient().put(Writer.bytes("/data/" + i), Writer.bytes("value-" + i)).get(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** How many of the keys {@link #putKeys} wrote are there with their values. */
+    long keysIntact(int n) throws Exception {
+        try (Client c = client()) {
+            long ok = 0;
+            for (int i = 0; i < n; i++) {
+                var kvs = c.getKVClient().get(Writer.bytes("/data/" + i)).get(10, TimeUnit.SECONDS).getKvs();
+                if (kvs.size() == 1 && kvs.get(0).getValue().toString(java.nio.charset.StandardCharsets.UTF_8).equals("value-" + i)) {
+                    ok++;
+                }
+            }
+            return ok;
+        }
+    }
+
     /** Pod name -> the version its etcd reports. */
     Map<String, String> serverVersions() {
         Map<String, String> m = new LinkedHashMap<>();
