@@ -33,6 +33,11 @@ import java.util.stream.Collectors;
  */
 final class PreFlight {
     private static final Logger LOG = LoggerFactory.getLogger(PreFlight.class);
+    /**
+     * Set on the StatefulSet when the upgrader took it from 3.5 to 3.6 (the members' WALs hold 3.5 entries until their
+     * next raft snapshot), removed when it took it to 3.7.
+     */
+    static final String WAL_FROM_35 = "etcd-ops.io/wal-holds-3.5-entries";
 
     private final ClusterProbe probe;
     private final StatefulSetControl control;
@@ -122,6 +127,11 @@ final class PreFlight {
         if (kind == UpgradePath.Kind.MINOR_DOWNGRADE) {
             protocol.validate(view, to);
         }
+        List<String> walWarnings = new ArrayList<>();
+        if (kind == UpgradePath.Kind.MINOR_UPGRADE && from.major() == 3 && from.minor() == 6) {
+            var a = sts.getMetadata().getAnnotations();
+            checkSnapshotSince36(view, versions, to, a != null && a.containsKey(WAL_FROM_35), walWarnings);
+        }
         Container etcdContainer = sts.getSpec().getTemplate().getSpec().getContainers().stream()
                 .filter(c -> c.getName().equals(target.etcdContainer())).findFirst().orElseThrow();
         FlagRewrite.Result rewrite = null;
@@ -138,6 +148,7 @@ final class PreFlight {
                     + (rewriteFlags ? "" : " (or pass --rewrite-flags where it says so)"));
         }
         List<String> warnings = new ArrayList<>(flags.warnings());
+        warnings.addAll(walWarnings);
         flags.warnings().forEach(w -> LOG.warn("{}", w));
 
         List<MemberPod> pending = new ArrayList<>();
@@ -160,6 +171,42 @@ final class PreFlight {
         done.sort(Comparator.comparing(MemberPod::ordinal));
         return new UpgradePlan(from, to, kind, image, templateImage, clusterVersion, pending, done, leader, warnings,
                 rewrite != null && rewrite.changed() ? rewrite : null);
+    }
+
+    /**
+     * etcd 3.7.3 panics at start ("unmarshal should never fail (proto: cannot parse invalid wire-format data)") when the
+     * WAL it replays still holds entries a 3.5 member wrote: seen here with real binaries, 3.5.36 -> 3.6.16 -> 3.7.3 with
+     * no raft snapshot in between, even on one member; with one snapshot taken on 3.6 it starts. etcd replays the WAL
+     * from its last raft snapshot, and a member restarted onto 3.6 by the upgrade has no snapshot newer than that until
+     * it applied --snapshot-count entries (10000 by default). So every member still on 3.6 must have saved a snapshot
+     * since its process started.
+     */
+    private void checkSnapshotSince36(ClusterView view, Map<Long, EtcdVersion> versions, EtcdVersion to, boolean cameFrom35,
+                                      List<String> warnings) {
+        List<String> none = new ArrayList<>();
+        for (MemberInfo m : view.members()) {
+            if (versions.get(m.id()).sameMinor(to)) {
+                continue;
+            }
+            Optional<Long> n = probe.snapshotsSinceStart(m);
+            if (n.isEmpty()) {
+                LOG.warn("member {} does not say how many raft snapshots it saved (no /metrics on its client URL); cannot "
+                        + "check that its WAL holds no 3.5-era entries", m.label());
+            } else if (n.get() == 0) {
+                none.add(m.label());
+            }
+        }
+        if (!none.isEmpty() && !cameFrom35) {
+            warnings.add("members " + none + " have not saved a raft snapshot since they started; if this cluster ran etcd 3.5 "
+                    + "since their last snapshot, etcd " + to + " cannot read their WAL (see docs/upgrader.md)");
+            return;
+        }
+        if (!none.isEmpty()) {
+            throw JobException.refused("members " + none + " have not saved a raft snapshot since they started on 3.6: their WAL "
+                    + "may still hold entries from 3.5, which etcd " + to + " cannot read (it panics at start: 'unmarshal should "
+                    + "never fail'); wait until each has applied --snapshot-count entries (default 10000; etcd_snap_fsync_"
+                    + "duration_seconds_count > 0 on its /metrics), then re-run");
+        }
     }
 
     /** One line per member that is not a healthy voter following the common leader. */

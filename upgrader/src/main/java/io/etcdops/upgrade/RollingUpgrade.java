@@ -188,6 +188,11 @@ public final class RollingUpgrade {
             throw stopped(plan, null, "final health check failed: " + unhealthy + " alarms " + end.alarms(), rollback, progress, null);
         }
         restoreStrategy(originalStrategy, originalType);
+        if (plan.kind() == UpgradePath.Kind.MINOR_UPGRADE && plan.to().major() == 3 && plan.to().minor() == 6) {
+            control.annotate(PreFlight.WAL_FROM_35, "since " + Instant.now());
+        } else if (plan.kind() == UpgradePath.Kind.MINOR_UPGRADE && plan.to().major() == 3 && plan.to().minor() == 7) {
+            control.annotate(PreFlight.WAL_FROM_35, null);
+        }
         clearRecord();
         report.put("cluster-version", clusterMinor(probe).map(EtcdVersion::minorString).orElse("unknown"));
         if (!plan.nothingToDo()) {

@@ -100,6 +100,23 @@ final class StatefulSetControl {
         });
     }
 
+    /** Sets ({@code value} non-null) or removes an annotation of the StatefulSet. */
+    void annotate(String key, String value) {
+        edit((value == null ? "remove" : "set") + " annotation " + key, s -> {
+            var a = s.getMetadata().getAnnotations();
+            if (a == null) {
+                a = new java.util.LinkedHashMap<>();
+                s.getMetadata().setAnnotations(a);
+            }
+            if (value == null) {
+                a.remove(key);
+            } else {
+                a.put(key, value);
+            }
+            return s;
+        });
+    }
+
     /** The etcd container of the template as it is now. */
     Container templateContainer(StatefulSet s) {
         return etcdContainer(s.getSpec().getTemplate().getSpec().getContainers()).orElseThrow(() -> JobException.failed(

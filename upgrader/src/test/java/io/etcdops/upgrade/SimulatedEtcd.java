@@ -174,6 +174,49 @@ final class SimulatedEtcd implements AutoCloseable {
         }
     }
 
+    /**
+     * Changes the etcd container's args in the template (retrying the 409 of the simulated controller's concurrent status
+     * writes); with {@code RollingUpdate} the simulation then rolls the pods: {@code rollOut} waits for that.
+     */
+    void editArgs(java.util.function.Consumer<List<String>> change, boolean rollOut) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                sim.client().apps().statefulSets().withName("etcd").edit(s -> {
+                    change.accept(s.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs());
+                    return s;
+                });
+                break;
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt == 5) {
+                    throw e;
+                }
+            }
+        }
+        if (rollOut) {
+            sim.awaitStatefulSetReady("etcd", UP);
+            awaitHealthy();
+        }
+    }
+
+    List<String> args() {
+        return statefulSet().getSpec().getTemplate().getSpec().getContainers().get(0).getArgs();
+    }
+
+    /** Raft snapshots the pod's etcd saved since it started ({@code etcd_snap_fsync_duration_seconds_count}). */
+    long snapshotsSinceStart(int ordinal) {
+        try {
+            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(clientUrl(ordinal).resolve("/metrics"))
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            return r.body().lines().filter(l -> l.startsWith("etcd_snap_fsync_duration_seconds_count "))
+                    .mapToLong(l -> (long) Double.parseDouble(l.substring(l.indexOf(' ') + 1).trim())).findFirst().orElse(-1);
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
     /** Pod name -> the version its etcd reports. */
     Map<String, String> serverVersions() {
         Map<String, String> m = new LinkedHashMap<>();
