@@ -126,6 +126,28 @@ final class DowngradeProtocol {
         }
     }
 
+    /**
+     * A downgrade run stops: cancels etcd's downgrade job if no member runs the older minor yet (then the cluster is as
+     * before), else leaves it enabled for the resume. Puts {@code downgrade-job} into the report; returns a sentence for
+     * the stop message.
+     */
+    String onStop(EtcdVersion to, io.etcdops.core.runtime.JobReport report) {
+        boolean anyOnTarget;
+        try {
+            anyOnTarget = probe.view().statuses().stream()
+                    .anyMatch(st -> EtcdVersion.tryParse(st.version()).map(v -> v.sameMinor(to)).orElse(false));
+        } catch (RuntimeException e) {
+            anyOnTarget = true; // not known: leave etcd's downgrade job as it is
+        }
+        if (anyOnTarget) {
+            report.put("downgrade-job", "still enabled: a member runs " + to.minorString() + " already");
+            return " etcd's downgrade to " + to.minorString() + " stays enabled (a member runs it already): resuming finishes "
+                    + "it; to go back instead run etcdctl downgrade cancel first.";
+        }
+        report.put("downgrade-job", cancel());
+        return " etcd's downgrade job: " + report.get("downgrade-job") + ".";
+    }
+
     /** After the last member: waits until no member reports the downgrade job any more (etcd ends it by itself). */
     boolean awaitFinished(Duration timeout) {
         Instant deadline = Instant.now().plus(timeout);

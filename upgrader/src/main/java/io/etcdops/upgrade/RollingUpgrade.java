@@ -174,7 +174,7 @@ public final class RollingUpgrade {
         } catch (JobException e) {
             throw stopped(plan, null, "a step failed: " + e.getMessage(), rollback, progress, e);
         }
-        awaitClusterVersion(plan, probe);
+        ClusterVersionWait.await(probe, plan.to(), settings.clusterVersionTimeout());
         if (plan.kind() == UpgradePath.Kind.MINOR_DOWNGRADE) {
             boolean finished = new DowngradeProtocol(probe).awaitFinished(settings.clusterVersionTimeout());
             report.put("downgrade-finished", finished);
@@ -194,7 +194,7 @@ public final class RollingUpgrade {
             control.annotate(PreFlight.WAL_FROM_35, null);
         }
         clearRecord();
-        report.put("cluster-version", clusterMinor(probe).map(EtcdVersion::minorString).orElse("unknown"));
+        report.put("cluster-version", ClusterVersionWait.current(probe).map(EtcdVersion::minorString).orElse("unknown"));
         if (!plan.nothingToDo()) {
             events.normal("UpgradeSucceeded", "every member runs etcd " + plan.to() + " (" + plan.image() + "); "
                     + leaderMoves.size() + " leadership move(s)");
@@ -293,24 +293,8 @@ public final class RollingUpgrade {
 
     private Stopped stopped(UpgradePlan plan, MemberPod mp, String reason, Rollback rollback, Progress progress, Throwable cause) {
         report.put("stopped-at", mp == null ? "" : mp.pod()).put("stop-reason", reason);
-        String downgradeNote = "";
-        if (plan.kind() == UpgradePath.Kind.MINOR_DOWNGRADE && etcdProbe != null) {
-            boolean anyOnTarget;
-            try {
-                anyOnTarget = etcdProbe.view().statuses().stream()
-                        .anyMatch(st -> EtcdVersion.tryParse(st.version()).map(v -> v.sameMinor(plan.to())).orElse(false));
-            } catch (RuntimeException e) {
-                anyOnTarget = true; // not known: leave etcd's downgrade job as it is
-            }
-            if (anyOnTarget) {
-                report.put("downgrade-job", "still enabled: a member runs " + plan.to().minorString() + " already");
-                downgradeNote = " etcd's downgrade to " + plan.to().minorString() + " stays enabled (a member runs it already): "
-                        + "resuming finishes it; to go back instead run etcdctl downgrade cancel first.";
-            } else {
-                report.put("downgrade-job", new DowngradeProtocol(etcdProbe).cancel());
-                downgradeNote = " etcd's downgrade job: " + report.get("downgrade-job") + ".";
-            }
-        }
+        String downgradeNote = plan.kind() == UpgradePath.Kind.MINOR_DOWNGRADE && etcdProbe != null
+                ? new DowngradeProtocol(etcdProbe).onStop(plan.to(), report) : "";
         boolean consistent = templateMatchesPods();
         String original = progress.data().get("original-strategy");
         String originalType = progress.data().get("original-strategy-type");
@@ -366,31 +350,6 @@ public final class RollingUpgrade {
             LOG.info("updateStrategy restored to {}", type);
         }
         report.put("update-strategy-restored", type);
-    }
-
-    private void awaitClusterVersion(UpgradePlan plan, ClusterProbe probe) {
-        Instant deadline = Instant.now().plus(settings.clusterVersionTimeout());
-        Optional<EtcdVersion> v = clusterMinor(probe);
-        while (v.map(x -> !x.sameMinor(plan.to())).orElse(true) && Instant.now().isBefore(deadline)) {
-            try {
-                Thread.sleep(500);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw JobException.failed("interrupted");
-            }
-            v = clusterMinor(probe);
-        }
-        if (v.map(x -> !x.sameMinor(plan.to())).orElse(true)) {
-            throw JobException.failed("every member runs etcd " + plan.to() + " but the cluster version is still "
-                    + v.map(EtcdVersion::minorString).orElse("unknown") + " after " + settings.clusterVersionTimeout().toSeconds()
-                    + "s; check the members' logs ('cluster version') before anything else");
-        }
-        LOG.info("cluster version is {}", v.get().minorString());
-    }
-
-    private static Optional<EtcdVersion> clusterMinor(ClusterProbe probe) {
-        ClusterView view = probe.view();
-        return view.leader().flatMap(l -> probe.clusterVersion(l.endpoint()));
     }
 
     private void reportPlan(UpgradePlan plan, Optional<Progress> previous) {
