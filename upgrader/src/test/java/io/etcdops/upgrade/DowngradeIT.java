@@ -76,6 +76,11 @@ class DowngradeIT {
             assertThat(etcd.versionStatus(0).downgradeEnabled()).isTrue();
             assertThat(etcd.keysIntact(KEYS)).isEqualTo(KEYS);
             StopAndResumeIT.awaitLockExpired(etcd);
+            Map<String, String> midway = etcd.podUids();
+            SimulatedEtcd.Run up = etcd.upgrade("--to-version", EtcdBinaries.V3_7, "--skip-backup");
+            assertThat(up.exitCode()).as(up.toString()).isEqualTo(3);
+            assertThat(up.error()).contains("has a downgrade to 3.6.0 enabled", "etcdctl downgrade cancel");
+            assertThat(etcd.podUids()).as("nothing touched").isEqualTo(midway);
 
             SimulatedEtcd.Run resumed = etcd.upgrade("--to-version", EtcdBinaries.V3_6, "--skip-backup");
             assertThat(resumed.exitCode()).as(resumed.toString()).isZero();
