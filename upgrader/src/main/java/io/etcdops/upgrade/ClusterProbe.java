@@ -10,6 +10,7 @@ import io.etcdops.core.etcd.ClusterView;
 import io.etcdops.core.etcd.EtcdConnectionConfig;
 import io.etcdops.core.etcd.EtcdErrors;
 import io.etcdops.core.etcd.EtcdSession;
+import io.etcdops.core.etcd.MaintenanceRpc;
 import io.etcdops.core.etcd.MemberInfo;
 import io.etcdops.core.etcd.MemberStatus;
 import io.etcdops.core.etcd.PemFiles;
@@ -91,20 +92,58 @@ public final class ClusterProbe implements AutoCloseable {
         }
     }
 
+    /**
+     * What the member says about storage version and a downgrade job (etcd 3.6+ fields jetcd drops), or empty when
+     * it does not answer.
+     */
+    public Optional<MaintenanceRpc.VersionStatus> versionStatus(MemberInfo m) {
+        URI endpoint = pods.dialUrl(m);
+        if (endpoint == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(MaintenanceRpc.status(config, endpoint));
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
     /** The cluster version ({@code etcdcluster} of {@code /version}) one member reports; empty while undecided. */
     public Optional<EtcdVersion> clusterVersion(URI memberUrl) {
+        return get(memberUrl, "/version").flatMap(body -> {
+            try {
+                JsonNode n = Json.mapper().readTree(body);
+                return EtcdVersion.tryParse(n.path("etcdcluster").asString(""));
+            } catch (RuntimeException e) {
+                return Optional.empty();
+            }
+        });
+    }
+
+    /**
+     * How many raft snapshots the member has saved since its process started ({@code etcd_snap_fsync_duration_seconds_count}
+     * of its client URL's {@code /metrics}: one fsync per {@code .snap} file), or empty when it does not say.
+     */
+    public Optional<Long> snapshotsSinceStart(MemberInfo m) {
+        URI endpoint = pods.dialUrl(m);
+        if (endpoint == null) {
+            return Optional.empty();
+        }
+        return get(endpoint, "/metrics").flatMap(body -> body.lines()
+                .filter(l -> l.startsWith("etcd_snap_fsync_duration_seconds_count "))
+                .map(l -> l.substring(l.indexOf(' ') + 1).trim()).findFirst()
+                .map(v -> (long) Double.parseDouble(v)));
+    }
+
+    private Optional<String> get(URI memberUrl, String path) {
         try {
             HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(config.dialTimeout());
             if ("https".equals(memberUrl.getScheme())) {
                 b.sslContext(sslContext());
             }
-            HttpResponse<String> r = b.build().send(HttpRequest.newBuilder(memberUrl.resolve("/version"))
+            HttpResponse<String> r = b.build().send(HttpRequest.newBuilder(memberUrl.resolve(path))
                     .timeout(config.commandTimeout()).build(), HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() != 200) {
-                return Optional.empty();
-            }
-            JsonNode n = Json.mapper().readTree(r.body());
-            return EtcdVersion.tryParse(n.path("etcdcluster").asString(""));
+            return r.statusCode() == 200 ? Optional.of(r.body()) : Optional.empty();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Optional.empty();

@@ -3,17 +3,19 @@ package io.etcdops.upgrade;
 import io.etcdops.core.kube.EtcdContainerSettings;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The etcd server flags a new minor removed or renamed, checked against the etcd container before the first member
- * is touched. A <b>removed command-line flag</b> stops the new etcd at start ("flag provided but not defined", checked
- * with the 3.5.30 binary), so it is a problem that refuses the upgrade; a removed {@code ETCD_*} variable is only
- * warned about and ignored by etcd, and a deprecated-but-accepted flag is a warning. Sources: etcd's upgrade guides
- * (3.4 -> 3.5, 3.5 -> 3.6 "Flags removed/deprecated", 3.6 -> 3.7 "all deprecated --experimental-* flags removed") and a
- * diff of {@code etcd --help} of 3.4.23 and 3.5.30.
+ * is touched. A <b>removed command-line flag</b> stops the new etcd at start ("flag provided but not defined": 3.5.30
+ * for 3.4's flags, 3.6.16 for {@code --enable-v2} and {@code --proxy}, 3.7.3 for every {@code --experimental-*}), so
+ * it is a problem that refuses the upgrade. A removed {@code ETCD_*} variable is ignored by etcd ("unrecognized
+ * environment variable", and the member runs without the setting): for 3.5 that is a warning, as before; from 3.6 on
+ * it is a problem too when the setting mattered (v2 switched on, any experimental setting), because the member would
+ * come up silently different. A deprecated-but-accepted flag is a warning. {@link FlagRewrite} can rewrite what 3.6
+ * renamed ({@code --rewrite-flags}). Going down to 3.5 (downgrade or rollback), the flags only 3.6 knows are problems.
+ * Sources: etcd's upgrade guides, etcd 3.6.16's own migration maps ({@link ExperimentalFlags}) and diffs of
+ * {@code etcd --help} of 3.4.23, 3.5.36, 3.6.16 and 3.7.3.
  */
 public final class FlagChanges {
 
@@ -22,28 +24,6 @@ public final class FlagChanges {
     }
 
     private record Change(String flag, String value, String replacement, boolean removed) {
-    }
-
-    /** 3.5 renamed these experimental flags (the old name still works in 3.6, and is gone in 3.7). */
-    private static final Map<String, String> RENAMED_IN_36 = new LinkedHashMap<>();
-    /** 3.6 turned these experimental booleans into feature gates. */
-    private static final Map<String, String> GATES_IN_36 = new LinkedHashMap<>();
-
-    static {
-        for (String f : List.of("bootstrap-defrag-threshold-megabytes", "compaction-batch-limit", "compact-hash-check-time",
-                "compaction-sleep-interval", "corrupt-check-time", "enable-distributed-tracing", "distributed-tracing-address",
-                "distributed-tracing-instance-id", "distributed-tracing-sampling-rate", "distributed-tracing-service-name",
-                "downgrade-check-time", "max-learners", "memory-mlock", "peer-skip-client-san-verification",
-                "snapshot-catchup-entries", "warning-apply-duration", "warning-unary-request-duration",
-                "watch-progress-notify-interval")) {
-            RENAMED_IN_36.put("experimental-" + f, "--" + f);
-        }
-        GATES_IN_36.put("experimental-compact-hash-check-enabled", "--feature-gates=CompactHashCheck=true");
-        GATES_IN_36.put("experimental-initial-corrupt-check", "--feature-gates=InitialCorruptCheck=true");
-        GATES_IN_36.put("experimental-enable-lease-checkpoint", "--feature-gates=LeaseCheckpoint=true");
-        GATES_IN_36.put("experimental-enable-lease-checkpoint-persist", "--feature-gates=LeaseCheckpointPersist=true");
-        GATES_IN_36.put("experimental-stop-grpc-service-on-defrag", "--feature-gates=StopGRPCServiceOnDefrag=true");
-        GATES_IN_36.put("experimental-txn-mode-write-with-shared-buffer", "--feature-gates=TxnModeWriteWithSharedBuffer=false");
     }
 
     private FlagChanges() {
@@ -73,12 +53,20 @@ public final class FlagChanges {
                         "proxy-write-timeout", "proxy-read-timeout")) {
                     c.add(new Change(p, null, "nothing (the v2 proxy is gone)", true));
                 }
-                RENAMED_IN_36.forEach((old, now) -> c.add(new Change(old, null, now, false)));
-                GATES_IN_36.forEach((old, now) -> c.add(new Change(old, null, now, false)));
+                for (String old : ExperimentalFlags.RENAMED.keySet()) {
+                    c.add(new Change(old, null, "--" + ExperimentalFlags.RENAMED.get(old), false));
+                }
+                for (String old : ExperimentalFlags.GATES.keySet()) {
+                    c.add(new Change(old, null, "--feature-gates=" + ExperimentalFlags.GATES.get(old) + "=<value>", false));
+                }
             }
             case 7 -> {
-                RENAMED_IN_36.forEach((old, now) -> c.add(new Change(old, null, now, true)));
-                GATES_IN_36.forEach((old, now) -> c.add(new Change(old, null, now, true)));
+                for (String old : ExperimentalFlags.RENAMED.keySet()) {
+                    c.add(new Change(old, null, "--" + ExperimentalFlags.RENAMED.get(old), true));
+                }
+                for (String old : ExperimentalFlags.GATES.keySet()) {
+                    c.add(new Change(old, null, "--feature-gates=" + ExperimentalFlags.GATES.get(old) + "=<value>", true));
+                }
             }
             default -> {
             }
@@ -86,11 +74,20 @@ public final class FlagChanges {
         return c;
     }
 
-    /** Checks the container's settings for an upgrade from {@code from} to {@code to} (no-op within a minor or going down). */
+    /**
+     * Checks the container's settings for a change from {@code from} to {@code to}: up a minor (removed and renamed
+     * flags), or down from 3.6 to 3.5 (flags 3.5 does not know). Patch changes and 3.7 -> 3.6 have nothing to check.
+     */
     public static Findings check(EtcdContainerSettings settings, EtcdVersion from, EtcdVersion to) {
         List<String> problems = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
-        if (to.major() != from.major() || to.minor() <= from.minor()) {
+        if (to.major() != from.major() || to.minor() == from.minor()) {
+            return new Findings(problems, warnings);
+        }
+        if (to.minor() < from.minor()) {
+            if (to.major() == 3 && to.minor() == 5 && from.minor() == 6) {
+                checkDown35(settings, problems);
+            }
             return new Findings(problems, warnings);
         }
         for (int minor = from.minor() + 1; minor <= to.minor(); minor++) {
@@ -103,13 +100,19 @@ public final class FlagChanges {
                 boolean isEnv = !source.startsWith("--");
                 String used = source + "=" + v.get();
                 String minorText = to.major() + "." + minor;
+                String replacement = c.replacement().replace("<value>", ExperimentalFlags.booleanValue(v.get()));
                 if (c.removed() && !isEnv) {
                     problems.add(used + " is not accepted by etcd " + minorText + " (it would not start); use "
-                            + c.replacement() + " instead");
+                            + replacement + " instead");
+                } else if (c.removed() && minor >= 6 && matters(c.flag(), v.get())) {
+                    problems.add(used + " is ignored by etcd " + minorText + " (it would run without the setting); use "
+                            + (replacement.startsWith("--") ? asEnv(replacement) + " or " : "")
+                            + replacement + " instead");
                 } else if (c.removed()) {
-                    warnings.add(used + " is ignored by etcd " + minorText + " (the setting was removed; replacement: " + c.replacement() + ")");
+                    warnings.add(used + " is ignored by etcd " + minorText + " (the setting was removed; replacement: " + replacement + ")");
                 } else {
-                    warnings.add(used + " is deprecated in etcd " + minorText + "; use " + c.replacement());
+                    warnings.add(used + " is deprecated in etcd " + minorText + "; use " + replacement
+                            + " (--rewrite-flags does it)");
                 }
             }
         }
@@ -119,5 +122,43 @@ public final class FlagChanges {
             }
         }
         return new Findings(problems, warnings);
+    }
+
+    /** {@code --feature-gates=A=true} as the variable {@code ETCD_FEATURE_GATES=A=true}. */
+    static String asEnv(String flag) {
+        String body = flag.replaceFirst("^--", "");
+        int eq = body.indexOf('=');
+        String name = eq < 0 ? body : body.substring(0, eq);
+        return "ETCD_" + name.toUpperCase(java.util.Locale.ROOT).replace('-', '_') + (eq < 0 ? "" : body.substring(eq));
+    }
+
+    /** An ignored setting that changes what etcd does: any experimental one, v2 or the proxy switched on. */
+    private static boolean matters(String flag, String value) {
+        String v = value == null ? "" : value.trim().toLowerCase();
+        return switch (flag) {
+            case "enable-v2", "experimental-enable-v2v3" -> !v.equals("false");
+            case "proxy" -> !v.equals("off");
+            case "proxy-failure-wait", "proxy-refresh-interval", "proxy-dial-timeout", "proxy-write-timeout", "proxy-read-timeout" -> false;
+            default -> true;
+        };
+    }
+
+    private static void checkDown35(EtcdContainerSettings settings, List<String> problems) {
+        List<String> only36 = new ArrayList<>(ExperimentalFlags.ONLY_SINCE_36);
+        only36.addAll(ExperimentalFlags.RENAMED.values());
+        only36.addAll(ExperimentalFlags.NOT_IN_35);
+        for (String f : only36.stream().distinct().sorted().toList()) {
+            var v = settings.get(f);
+            if (v.isEmpty()) {
+                continue;
+            }
+            String source = settings.sourceOf(f);
+            String back = ExperimentalFlags.experimentalFor35(f);
+            problems.add(source + "=" + v.get() + " is not known to etcd 3.5 ("
+                    + (source.startsWith("--") ? "it would not start" : "it would run without the setting") + "); "
+                    + (back != null ? "3.5 calls it --" + back + " (--rewrite-flags does it)"
+                    : f.equals("feature-gates") ? "3.5 has experimental flags instead (--rewrite-flags rewrites the gates it can)"
+                    : "remove it first"));
+        }
     }
 }

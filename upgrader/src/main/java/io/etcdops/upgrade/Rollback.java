@@ -12,6 +12,6 @@ record Rollback(EtcdVersion version, String image) {
 
     String command(StatefulSetTarget target, UpgradeSettings settings, EtcdVersion to, String toImage) {
         return "upgrader --statefulset " + target.name() + " --namespace " + target.namespace() + " --to-version " + to
-                + " --image " + toImage + (settings.store() != null ? " --store " + settings.store().uri() : " --skip-backup");
+                + " --image " + toImage + (settings.rewriteFlags() ? " --rewrite-flags" : "") + (settings.store() != null ? " --store " + settings.store().uri() : " --skip-backup");
     }
 }

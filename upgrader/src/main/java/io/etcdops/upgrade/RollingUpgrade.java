@@ -13,7 +13,9 @@ import io.etcdops.core.runtime.ExitCode;
 import io.etcdops.core.runtime.JobException;
 import io.etcdops.core.runtime.JobReport;
 import io.etcdops.upgrade.MemberPods.MemberPod;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,6 +51,8 @@ public final class RollingUpgrade {
     private final KubernetesEvents events;
     private final List<Map<String, Object>> members = new ArrayList<>();
     private final List<Map<String, Object>> leaderMoves = new ArrayList<>();
+    /** The run's view of etcd, once it has one (a stop cancels etcd's downgrade job through it). */
+    private ClusterProbe etcdProbe;
 
     public RollingUpgrade(UpgradeSettings settings, KubernetesClient client, EndpointResolver resolver, StatefulSetTarget target,
                           String holder, JobReport report) {
@@ -73,7 +77,8 @@ public final class RollingUpgrade {
         EtcdConnectionConfig etcd = settings.etcd().withEndpoints(target.clientEndpoints(resolver));
         try (ClusterProbe probe = new ClusterProbe(etcd, new MemberPods(target, resolver))) {
             if (settings.dryRun()) {
-                UpgradePlan plan = new PreFlight(probe, control, target).plan(settings.toVersion(), settings.image(), previous.isPresent());
+                UpgradePlan plan = new PreFlight(probe, control, target).plan(settings.toVersion(), settings.image(), previous.isPresent(),
+                        settings.rewriteFlags());
                 reportPlan(plan, previous);
                 String original = previous.map(p -> p.data().get("original-strategy-type"))
                         .orElse(StatefulSetControl.strategyType(control.statefulSet()));
@@ -85,7 +90,8 @@ public final class RollingUpgrade {
                     settings.leaseDuration()).acquire(OPERATION)) {
                 UpgradePlan plan;
                 try {
-                    plan = new PreFlight(probe, control, target).plan(settings.toVersion(), settings.image(), previous.isPresent());
+                    plan = new PreFlight(probe, control, target).plan(settings.toVersion(), settings.image(), previous.isPresent(),
+                        settings.rewriteFlags());
                 } catch (JobException e) {
                     if (e.exitCode() == ExitCode.REFUSED) {
                         events.warning("UpgradeRefused", e.getMessage());
@@ -100,6 +106,7 @@ public final class RollingUpgrade {
 
     private void rollout(UpgradePlan plan, Optional<Progress> previous, ClusterProbe probe, EtcdConnectionConfig etcd,
                          ClusterLease.Held lock) {
+        this.etcdProbe = probe;
         if (settings.skipBackup()) {
             LOG.warn("NO BACKUP: --skip-backup is set; upgrading without a fresh snapshot");
             report.put("backup", "SKIPPED (--skip-backup): no snapshot was taken before this upgrade");
@@ -119,6 +126,11 @@ public final class RollingUpgrade {
         data.put("from-image", fromImage);
         data.put("to-version", plan.to().toString());
         data.put("image", plan.image());
+        if (plan.rewrite() != null) {
+            var c = control.templateContainer(sts);
+            data.put("original-args", previous.map(p -> p.data().get("original-args")).orElse(Serialization.asJson(c.getArgs())));
+            data.put("original-env", previous.map(p -> p.data().get("original-env")).orElse(Serialization.asJson(c.getEnv())));
+        }
         Rollback rollback = new Rollback(plan.from(), fromImage);
         report.put("update-strategy", originalType);
 
@@ -141,10 +153,20 @@ public final class RollingUpgrade {
                 control.useOnDelete();
                 LOG.info("updateStrategy {} -> OnDelete for the duration of the upgrade", originalType);
             }
-            if (!plan.nothingToDo() && !plan.image().equals(plan.templateImage())) {
+            if (!plan.nothingToDo() && plan.rewrite() != null) {
+                lock.ensureHeld();
+                control.setEtcdContainer(plan.image(), plan.rewrite().args(), plan.rewrite().env());
+                LOG.info("etcd image {} -> {} and flags rewritten in the template: {}", plan.templateImage(), plan.image(),
+                        plan.rewrite().changes());
+                report.put("flag-rewrites", plan.rewrite().changes());
+            } else if (!plan.nothingToDo() && !plan.image().equals(plan.templateImage())) {
                 lock.ensureHeld();
                 control.setImage(plan.image());
                 LOG.info("etcd image {} -> {} in the template (no pod replaced by that under OnDelete)", plan.templateImage(), plan.image());
+            }
+            if (!plan.nothingToDo() && plan.kind() == UpgradePath.Kind.MINOR_DOWNGRADE) {
+                lock.ensureHeld();
+                report.put("downgrade", new DowngradeProtocol(probe).enable(plan.to(), plan.from(), settings.clusterVersionTimeout()));
             }
             progress = restartAll(plan, probe, lock, progress, rollback);
         } catch (Stopped e) {
@@ -152,15 +174,27 @@ public final class RollingUpgrade {
         } catch (JobException e) {
             throw stopped(plan, null, "a step failed: " + e.getMessage(), rollback, progress, e);
         }
-        awaitClusterVersion(plan, probe);
+        ClusterVersionWait.await(probe, plan.to(), settings.clusterVersionTimeout());
+        if (plan.kind() == UpgradePath.Kind.MINOR_DOWNGRADE) {
+            boolean finished = new DowngradeProtocol(probe).awaitFinished(settings.clusterVersionTimeout());
+            report.put("downgrade-finished", finished);
+            if (!finished) {
+                LOG.warn("every member runs {} but etcd still reports its downgrade job enabled", plan.to());
+            }
+        }
         ClusterView end = probe.view();
         List<String> unhealthy = PreFlight.unhealthy(end);
         if (!unhealthy.isEmpty() || !end.alarms().isEmpty()) {
             throw stopped(plan, null, "final health check failed: " + unhealthy + " alarms " + end.alarms(), rollback, progress, null);
         }
         restoreStrategy(originalStrategy, originalType);
+        if (plan.kind() == UpgradePath.Kind.MINOR_UPGRADE && plan.to().major() == 3 && plan.to().minor() == 6) {
+            control.annotate(PreFlight.WAL_FROM_35, "since " + Instant.now());
+        } else if (plan.kind() == UpgradePath.Kind.MINOR_UPGRADE && plan.to().major() == 3 && plan.to().minor() == 7) {
+            control.annotate(PreFlight.WAL_FROM_35, null);
+        }
         clearRecord();
-        report.put("cluster-version", clusterMinor(probe).map(EtcdVersion::minorString).orElse("unknown"));
+        report.put("cluster-version", ClusterVersionWait.current(probe).map(EtcdVersion::minorString).orElse("unknown"));
         if (!plan.nothingToDo()) {
             events.normal("UpgradeSucceeded", "every member runs etcd " + plan.to() + " (" + plan.image() + "); "
                     + leaderMoves.size() + " leadership move(s)");
@@ -239,7 +273,13 @@ public final class RollingUpgrade {
         if (!f.memberUp() && !previousImage.isEmpty() && !previousImage.equals(plan.image())) {
             LOG.warn("putting {} back on {} so the cluster is whole again", mp.pod(), previousImage);
             try {
-                control.setImage(previousImage);
+                String args = progress.data().get("original-args");
+                if (plan.rewrite() != null && args != null) {
+                    control.setEtcdContainer(previousImage, List.of(Serialization.unmarshal(args, String[].class)),
+                            List.of(Serialization.unmarshal(progress.data().get("original-env"), EnvVar[].class)));
+                } else {
+                    control.setImage(previousImage);
+                }
                 restart.restart(mp, EtcdVersion.parse(previousVersion), previousImage, settings.memberTimeout());
                 revert = "pod " + mp.pod() + " is back on " + previousImage + " and healthy";
             } catch (MemberRestart.GateFailure | JobException | IllegalArgumentException r) {
@@ -253,6 +293,8 @@ public final class RollingUpgrade {
 
     private Stopped stopped(UpgradePlan plan, MemberPod mp, String reason, Rollback rollback, Progress progress, Throwable cause) {
         report.put("stopped-at", mp == null ? "" : mp.pod()).put("stop-reason", reason);
+        String downgradeNote = plan.kind() == UpgradePath.Kind.MINOR_DOWNGRADE && etcdProbe != null
+                ? new DowngradeProtocol(etcdProbe).onStop(plan.to(), report) : "";
         boolean consistent = templateMatchesPods();
         String original = progress.data().get("original-strategy");
         String originalType = progress.data().get("original-strategy-type");
@@ -267,7 +309,7 @@ public final class RollingUpgrade {
         report.put("rollback-command", rollback.command(target, settings, rollback.version(), rollback.image()));
         String msg = "upgrade stopped" + (mp == null ? "" : " at member " + mp.member().label() + " (pod " + mp.pod() + ")") + ": "
                 + reason + "; no other member was touched. Roll back with: " + report.get("rollback-command")
-                + " -- or fix the cause and resume with: " + report.get("resume-command");
+                + " -- or fix the cause and resume with: " + report.get("resume-command") + downgradeNote;
         events.warning("UpgradeStopped", msg);
         return new Stopped(msg, cause);
     }
@@ -308,31 +350,6 @@ public final class RollingUpgrade {
             LOG.info("updateStrategy restored to {}", type);
         }
         report.put("update-strategy-restored", type);
-    }
-
-    private void awaitClusterVersion(UpgradePlan plan, ClusterProbe probe) {
-        Instant deadline = Instant.now().plus(settings.clusterVersionTimeout());
-        Optional<EtcdVersion> v = clusterMinor(probe);
-        while (v.map(x -> !x.sameMinor(plan.to())).orElse(true) && Instant.now().isBefore(deadline)) {
-            try {
-                Thread.sleep(500);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw JobException.failed("interrupted");
-            }
-            v = clusterMinor(probe);
-        }
-        if (v.map(x -> !x.sameMinor(plan.to())).orElse(true)) {
-            throw JobException.failed("every member runs etcd " + plan.to() + " but the cluster version is still "
-                    + v.map(EtcdVersion::minorString).orElse("unknown") + " after " + settings.clusterVersionTimeout().toSeconds()
-                    + "s; check the members' logs ('cluster version') before anything else");
-        }
-        LOG.info("cluster version is {}", v.get().minorString());
-    }
-
-    private static Optional<EtcdVersion> clusterMinor(ClusterProbe probe) {
-        ClusterView view = probe.view();
-        return view.leader().flatMap(l -> probe.clusterVersion(l.endpoint()));
     }
 
     private void reportPlan(UpgradePlan plan, Optional<Progress> previous) {

@@ -88,6 +88,41 @@ final class StatefulSetControl {
         });
     }
 
+    /** The image and the etcd container's args and env, in one template change ({@code --rewrite-flags}). */
+    void setEtcdContainer(String image, java.util.List<String> args, java.util.List<io.fabric8.kubernetes.api.model.EnvVar> env) {
+        edit("set the etcd image to " + image + " and rewrite its flags", s -> {
+            Container c = etcdContainer(s.getSpec().getTemplate().getSpec().getContainers()).orElseThrow(() -> JobException.failed(
+                    "StatefulSet " + where() + " has no container " + target.etcdContainer() + " any more"));
+            c.setImage(image);
+            c.setArgs(new java.util.ArrayList<>(args));
+            c.setEnv(new java.util.ArrayList<>(env));
+            return s;
+        });
+    }
+
+    /** Sets ({@code value} non-null) or removes an annotation of the StatefulSet. */
+    void annotate(String key, String value) {
+        edit((value == null ? "remove" : "set") + " annotation " + key, s -> {
+            var a = s.getMetadata().getAnnotations();
+            if (a == null) {
+                a = new java.util.LinkedHashMap<>();
+                s.getMetadata().setAnnotations(a);
+            }
+            if (value == null) {
+                a.remove(key);
+            } else {
+                a.put(key, value);
+            }
+            return s;
+        });
+    }
+
+    /** The etcd container of the template as it is now. */
+    Container templateContainer(StatefulSet s) {
+        return etcdContainer(s.getSpec().getTemplate().getSpec().getContainers()).orElseThrow(() -> JobException.failed(
+                "StatefulSet " + where() + " has no container " + target.etcdContainer()));
+    }
+
     Optional<Pod> pod(String name) {
         try {
             return Optional.ofNullable(client.pods().inNamespace(target.namespace()).withName(name).get());

@@ -6,11 +6,12 @@ import java.util.Optional;
 
 /**
  * Which version changes the upgrader performs, from etcd's upgrade policy: a patch change within a minor (up or down),
- * or exactly one minor up (3.4 -> 3.5 -> 3.6); never skipping a minor. A cross-minor step down is only the rollback of
- * an upgrade whose cluster version has not flipped yet (some member still runs the old minor): etcd then still runs
- * the old protocol and the old binary can simply replace the new one. Every other downgrade needs etcd's downgrade
- * API ({@code etcdctl downgrade enable}, 3.6+), which jetcd does not expose and which cannot be tested here (no etcd
- * 3.6 binaries), so it is refused.
+ * or exactly one minor up (3.5 -> 3.6 -> 3.7); never skipping a minor. A cross-minor step down is either the rollback of
+ * an upgrade whose cluster version has not flipped yet (some member still runs the old minor: etcd still runs the old
+ * protocol and the old binary can simply replace the new one), or, from 3.6 on, etcd's downgrade protocol (validate,
+ * enable, every member's storage version at the target, then the binaries, leader last: {@link DowngradeProtocol}).
+ * Swapping binaries one minor down without that protocol leaves a data dir the older etcd refuses (3.6.16 on a 3.7
+ * member's data: "version 3.7.0 is not supported"), so the tool never does it.
  */
 public final class UpgradePath {
 
@@ -22,7 +23,9 @@ public final class UpgradePath {
         PATCH_DOWNGRADE,
         MINOR_UPGRADE,
         /** Back to the old minor before the cluster version flipped (rolling back an unfinished minor upgrade). */
-        MINOR_ROLLBACK
+        MINOR_ROLLBACK,
+        /** One minor down with etcd's downgrade protocol (3.7 -> 3.6, 3.6 -> 3.5). */
+        MINOR_DOWNGRADE
     }
 
     /**
@@ -42,6 +45,13 @@ public final class UpgradePath {
      */
     static final EtcdVersion MIN_35_FOR_36 = new EtcdVersion(3, 5, 32);
 
+    /**
+     * The lowest 3.6 patch a 3.6 -> 3.7 upgrade may start from: etcd's "Upgrade etcd from v3.6 to v3.7" guide
+     * (etcd.io/docs/v3.7/upgrades/upgrade_3_7/, read 2026-12): "make sure that all of your 3.6 members are updated to
+     * 3.6.11 or later. Earlier 3.6 patch releases may not be compatible with a rolling upgrade to 3.7".
+     */
+    static final EtcdVersion MIN_36_FOR_37 = new EtcdVersion(3, 6, 11);
+
     private UpgradePath() {
     }
 
@@ -51,8 +61,10 @@ public final class UpgradePath {
      *
      * @param clusterMinor the cluster version etcd negotiated (e.g. 3.5), if known
      * @param mixed        some members already run {@code to} (a resumed or rolled-back run)
+     * @param downgrading  etcd reports a downgrade job enabled (a resumed protocol downgrade)
      */
-    public static Kind classify(EtcdVersion from, EtcdVersion to, Optional<EtcdVersion> clusterMinor, boolean mixed) {
+    public static Kind classify(EtcdVersion from, EtcdVersion to, Optional<EtcdVersion> clusterMinor, boolean mixed,
+                                boolean downgrading) {
         if (from.equals(to)) {
             return Kind.NOTHING;
         }
@@ -68,10 +80,12 @@ public final class UpgradePath {
             return from.before(to) ? Kind.PATCH_UPGRADE : Kind.PATCH_DOWNGRADE;
         }
         if (to.minor() == from.minor() + 1) {
-            if (to.major() == 3 && to.minor() == 6 && from.before(MIN_35_FOR_36)) {
-                throw JobException.refused("etcd " + from + " -> " + to + ": etcd's 3.5 -> 3.6 upgrade guide requires every "
-                        + "member on " + MIN_35_FOR_36 + " or later first (earlier 3.5 patches have upgrade blockers); "
-                        + "upgrade to the latest 3.5 patch, then to " + to);
+            EtcdVersion floor = floorBelow(to);
+            if (floor != null && from.before(floor)) {
+                throw JobException.refused("etcd " + from + " -> " + to + ": etcd's " + from.minorString() + " -> "
+                        + to.minorString() + " upgrade guide requires every member on " + floor + " or later first (earlier "
+                        + from.minorString() + " patches have upgrade blockers); upgrade to the latest " + from.minorString()
+                        + " patch, then to " + to);
             }
             return Kind.MINOR_UPGRADE;
         }
@@ -79,14 +93,35 @@ public final class UpgradePath {
             throw JobException.refused("etcd " + from + " -> " + to + " skips a minor version; etcd upgrades one minor at a "
                     + "time: upgrade to the latest " + from.major() + "." + (from.minor() + 1) + " patch first");
         }
-        if (to.minor() == from.minor() - 1 && mixed && clusterMinor.map(c -> c.sameMinor(to)).orElse(false)) {
+        if (to.minor() == from.minor() - 1 && mixed && clusterMinor.map(c -> c.sameMinor(to)).orElse(false) && !downgrading) {
             return Kind.MINOR_ROLLBACK;
         }
-        throw JobException.refused("etcd " + from + " -> " + to + " is a downgrade across minor versions"
-                + clusterMinor.map(c -> " and the cluster version is already " + c.minorString()).orElse("")
-                + ": that needs etcd's downgrade API (etcdctl downgrade validate/enable " + to.minorString()
-                + ", etcd 3.6+), which etcd-ops does not drive; follow etcd's downgrade guide, or restore the snapshot "
-                + "taken before the upgrade");
+        if (to.minor() == from.minor() - 1 && from.major() == 3 && from.minor() >= 6) {
+            EtcdVersion floor = floorBelow(from);
+            if (floor != null && to.before(floor)) {
+                throw JobException.refused("etcd " + from + " -> " + to + ": a downgrade goes to " + floor + " or later (the "
+                        + "lowest " + to.minorString() + " patch etcd's guide lets run beside " + from.minorString()
+                        + " members); choose the latest " + to.minorString() + " patch");
+            }
+            return Kind.MINOR_DOWNGRADE;
+        }
+        throw JobException.refused("etcd " + from + " -> " + to + " is a downgrade across "
+                + (to.minor() < from.minor() - 1 ? "more than one minor version (etcd downgrades one minor at a time)"
+                : "minor versions" + clusterMinor.map(c -> " and the cluster version is already " + c.minorString()).orElse("")
+                + ": etcd runs its downgrade protocol from 3.6 servers on, so " + from.minorString() + " -> " + to.minorString()
+                + " cannot be done in place")
+                + "; restore the snapshot taken before the upgrade (restore-job) instead");
+    }
+
+    /** The lowest patch of the minor below {@code upper} that may run beside {@code upper}'s minor, if etcd names one. */
+    static EtcdVersion floorBelow(EtcdVersion upper) {
+        if (upper.major() == 3 && upper.minor() == 6) {
+            return MIN_35_FOR_36;
+        }
+        if (upper.major() == 3 && upper.minor() == 7) {
+            return MIN_36_FOR_37;
+        }
+        return null;
     }
 
     /** etcd does not support a rolling 3.4 -> 3.5 upgrade with auth on: 3.5 changed the format of auth WAL entries. */

@@ -18,6 +18,7 @@ import java.util.Optional;
  * @param done          members already at the target version and image (skipped)
  * @param leader        the member that leads now
  * @param warnings      flags deprecated or ignored by the target, and other things to know
+ * @param rewrite       the etcd container's args/env rewritten for the target ({@code --rewrite-flags}), or null
  */
 public record UpgradePlan(
         EtcdVersion from,
@@ -29,7 +30,8 @@ public record UpgradePlan(
         List<MemberPod> pending,
         List<MemberPod> done,
         MemberPod leader,
-        List<String> warnings) {
+        List<String> warnings,
+        FlagRewrite.Result rewrite) {
 
     public UpgradePlan {
         pending = List.copyOf(pending);
@@ -48,6 +50,7 @@ public record UpgradePlan(
             case PATCH_DOWNGRADE -> "patch-downgrade";
             case MINOR_UPGRADE -> "minor-upgrade";
             case MINOR_ROLLBACK -> "minor-rollback";
+            case MINOR_DOWNGRADE -> "minor-downgrade";
         };
     }
 
@@ -64,6 +67,16 @@ public record UpgradePlan(
         if (!templateImage.equals(image)) {
             steps.add("set the etcd image to " + image + " (no pod changes by itself under OnDelete)");
         }
+        if (rewrite != null) {
+            steps.add("rewrite the etcd container's flags for " + to.minorString() + " in the same template change: "
+                    + String.join("; ", rewrite.changes()));
+        }
+        if (kind == UpgradePath.Kind.MINOR_DOWNGRADE) {
+            steps.add("etcd's downgrade protocol: downgrade validate " + to.minorString() + " (passed), downgrade enable "
+                    + to.minorString() + ", wait until the cluster version is " + to.minorString() + " and every member "
+                    + "reports storage version " + to.minorString() + ".0 (a stop before the first member changes sends "
+                    + "downgrade cancel)");
+        }
         for (MemberPod p : pending) {
             boolean isLeader = leader != null && p.member().id() == leader.member().id();
             if (isLeader && pending.size() > 1 || isLeader && !done.isEmpty()) {
@@ -79,11 +92,17 @@ public record UpgradePlan(
         if (kind == UpgradePath.Kind.MINOR_UPGRADE || kind == UpgradePath.Kind.MINOR_ROLLBACK) {
             steps.add("wait for the cluster version to become " + to.minorString());
         }
+        if (kind == UpgradePath.Kind.MINOR_DOWNGRADE) {
+            steps.add("wait until etcd ends its downgrade job (every member on " + to.minorString() + ")");
+        }
         steps.add("final health check; restore updateStrategy " + strategyType);
         m.put("steps", steps);
         m.put("order", pending.stream().map(MemberPod::pod).toList());
         m.put("skipped", done.stream().map(MemberPod::pod).toList());
         m.put("leader", leader == null ? "" : leader.pod());
+        if (rewrite != null) {
+            m.put("flag-rewrites", rewrite.changes());
+        }
         return m;
     }
 }

@@ -23,5 +23,6 @@ public record UpgradeSettings(
         boolean dryRun,
         Duration memberTimeout,
         Duration clusterVersionTimeout,
-        Duration leaseDuration) {
+        Duration leaseDuration,
+        boolean rewriteFlags) {
 }

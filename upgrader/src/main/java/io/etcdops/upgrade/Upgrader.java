@@ -24,15 +24,22 @@ import picocli.CommandLine.Option;
 
 import java.time.Duration;
 
-/** upgrader: quorum-gated rolling upgrade (or patch downgrade) of an etcd StatefulSet, one member at a time, leader last. */
+/**
+ * upgrader: quorum-gated rolling upgrade (or downgrade: a patch down, or a minor down with etcd's downgrade protocol) of
+ * an etcd StatefulSet, one member at a time, leader last.
+ */
 @Command(name = "upgrader", mixinStandardHelpOptions = true, versionProvider = ToolVersion.class, sortOptions = false,
         description = {"Upgrades the etcd of a StatefulSet member by member: pre-flight checks (healthy voters, no learners, "
-                + "no alarms, one version, an allowed step: a patch change or one minor up, no known-bad release, no flags "
-                + "the new minor removed), a fresh verified backup to --store, then with the StatefulSet on OnDelete: followers "
+                + "no alarms, one version, an allowed step: a patch change, one minor up, or one minor down from 3.6 on, no "
+                + "known-bad release, the minimum patch before 3.6 (3.5.32) and 3.7 (3.6.11), no flags the target does not "
+                + "know), a fresh verified backup to --store, then with the StatefulSet on OnDelete: followers "
                 + "first, the leader last after moving leadership to an upgraded member; after each member it waits until the "
                 + "pod is Ready, the member is healthy, reports the new version and has caught up, with no alarms and a "
                 + "leader. On a failed gate it stops, touches no other member, and prints the commands to roll back or "
                 + "resume. A re-run resumes (members already at the target are skipped).",
+                "One minor down (3.7 -> 3.6, 3.6 -> 3.5) runs etcd's downgrade protocol first: downgrade validate, "
+                + "downgrade enable, every member on the target storage version; then the members as above. A stop before "
+                + "the first member changed cancels the downgrade; after that it stays enabled and a re-run resumes it.",
                 "etcd is reached at the StatefulSet's per-pod client URLs (or --target-endpoints); --endpoints is not used."},
         footer = {"%nEnvironment variables: every option above names its variable; etcd TLS and credentials use etcdctl's "
                 + "names (ETCDCTL_CACERT, ETCDCTL_CERT, ETCDCTL_KEY, ETCDCTL_USER, ETCDCTL_PASSWORD).",
@@ -58,6 +65,15 @@ public final class Upgrader extends JobCommand {
     @Option(names = "--skip-backup", defaultValue = "${env:ETCD_OPS_SKIP_BACKUP:-false}",
             description = "Upgrade without taking a snapshot first (said loudly in the report) (env ETCD_OPS_SKIP_BACKUP).")
     boolean skipBackup;
+
+    @Option(names = "--rewrite-flags", defaultValue = "${env:ETCD_OPS_REWRITE_FLAGS:-false}",
+            description = "Rewrite the etcd container's args and ETCD_* env to the names the target minor knows, in the same "
+                    + "template change as the image: up to 3.6/3.7 every --experimental-* flag 3.6 renamed or made a feature "
+                    + "gate (--experimental-snapshot-catchup-entries -> --snapshot-catchup-entries, "
+                    + "--experimental-initial-corrupt-check -> --feature-gates=InitialCorruptCheck=true, ...) and the dead "
+                    + "--enable-v2=false / --proxy=off; down to 3.5 the reverse. Without it such flags refuse a 3.7 "
+                    + "upgrade and a 3.5 downgrade (env ETCD_OPS_REWRITE_FLAGS).")
+    boolean rewriteFlags;
 
     @Mixin
     StoreCliOptions store;
@@ -86,7 +102,8 @@ public final class Upgrader extends JobCommand {
     String leaseDuration;
 
     @Option(names = "--dry-run", defaultValue = "${env:ETCD_OPS_DRY_RUN:-false}",
-            description = "Run the pre-flight checks and print the plan (order, leader move, gates); change nothing (env ETCD_OPS_DRY_RUN).")
+            description = "Run the pre-flight checks (for a downgrade also etcd's downgrade validate) and print the plan (order, leader "
+                    + "move, gates, flag rewrites, downgrade steps); change nothing (env ETCD_OPS_DRY_RUN).")
     boolean dryRun;
 
     private final KubernetesClient givenClient;
@@ -148,7 +165,7 @@ public final class Upgrader extends JobCommand {
         return new UpgradeSettings(to, image == null || image.isBlank() ? null : image.trim(), etcd.toConfig(),
                 hasStore && !skipBackup ? store.location() : null, hasStore && !skipBackup ? store.options() : null, cluster.get(),
                 hasStore && !skipBackup ? encryption.key() : null, skipBackup || (!hasStore && dryRun), dryRun, member,
-                clusterVersion, lease);
+                clusterVersion, lease, rewriteFlags);
     }
 
     private static Duration positive(String text, String option) {

@@ -38,23 +38,46 @@ class FlagChangesTest {
     }
 
     @Test
-    void experimentalFlagsAreDeprecatedIn36AndRemovedIn37() {
+    void experimentalFlagsAreDeprecatedIn36AndRemovedIn37_asFlagsAndAsEnv() {
         EtcdContainerSettings s = container(List.of("--data-dir=/data", "--snapshot-count=10000",
-                "--experimental-initial-corrupt-check=true", "--experimental-max-learners=2"));
+                "--experimental-initial-corrupt-check=true", "--experimental-compact-hash-check-time=2m"),
+                "ETCD_EXPERIMENTAL_WATCH_PROGRESS_NOTIFY_INTERVAL", "5s");
         FlagChanges.Findings to36 = FlagChanges.check(s, V35_LATE, V36);
         assertThat(to36.problems()).isEmpty();
         assertThat(to36.warnings()).anySatisfy(w -> assertThat(w).contains("--feature-gates=InitialCorruptCheck=true"))
-                .anySatisfy(w -> assertThat(w).contains("--max-learners"));
-        FlagChanges.Findings to37 = FlagChanges.check(s, V36, EtcdVersion.parse("3.7.0"));
-        assertThat(to37.problems()).hasSize(2);
+                .anySatisfy(w -> assertThat(w).contains("--compact-hash-check-time", "--rewrite-flags"));
+        FlagChanges.Findings to37 = FlagChanges.check(s, V36, EtcdVersion.parse("3.7.3"));
+        assertThat(to37.problems()).hasSize(3)
+                .anySatisfy(p -> assertThat(p).contains("--experimental-initial-corrupt-check=true", "would not start",
+                        "--feature-gates=InitialCorruptCheck=true"))
+                .anySatisfy(p -> assertThat(p).contains("--experimental-compact-hash-check-time=2m", "--compact-hash-check-time"))
+                .anySatisfy(p -> assertThat(p).contains("ETCD_EXPERIMENTAL_WATCH_PROGRESS_NOTIFY_INTERVAL=5s",
+                        "run without the setting", "ETCD_WATCH_PROGRESS_NOTIFY_INTERVAL"));
     }
 
     @Test
-    void v2FlagsStop36_patchChangesAreNotChecked() {
+    void v2FlagsStop36_anEnvThatSwitchesV2OnToo_patchChangesAreNotChecked() {
         EtcdContainerSettings s = container(List.of("--data-dir=/data", "--enable-v2=true"));
         assertThat(FlagChanges.check(s, V35_LATE, V36).problems()).singleElement().asString().contains("--enable-v2");
         assertThat(FlagChanges.check(s, V35, EtcdVersion.parse("3.5.30")).problems()).isEmpty();
         assertThat(FlagChanges.check(s, V34, V35).warnings()).anySatisfy(w -> assertThat(w).contains("deprecated in etcd 3.5"));
         assertThat(FlagChanges.check(s, V35_LATE, V36).warnings()).anySatisfy(w -> assertThat(w).contains("--snapshot-count"));
+        assertThat(FlagChanges.check(container(List.of("--data-dir=/data", "--proxy=off")), V35_LATE, V36).problems())
+                .singleElement().asString().contains("--proxy=off", "would not start");
+        assertThat(FlagChanges.check(container(List.of("--data-dir=/data"), "ETCD_ENABLE_V2", "true"), V35_LATE, V36).problems())
+                .singleElement().asString().contains("ETCD_ENABLE_V2=true", "run without the setting");
+        assertThat(FlagChanges.check(container(List.of("--data-dir=/data"), "ETCD_ENABLE_V2", "false"), V35_LATE, V36).problems()).isEmpty();
+    }
+
+    @Test
+    void goingDownTo35TheFlagsOnly36KnowsAreProblems() {
+        EtcdContainerSettings s = container(List.of("--data-dir=/data", "--feature-gates=InitialCorruptCheck=true",
+                "--snapshot-catchup-entries=5000", "--compact-hash-check-time=2m"));
+        FlagChanges.Findings down = FlagChanges.check(s, EtcdVersion.parse("3.6.16"), EtcdVersion.parse("3.5.36"));
+        assertThat(down.problems()).hasSize(3)
+                .anySatisfy(p -> assertThat(p).contains("--compact-hash-check-time=2m", "--experimental-compact-hash-check-time"))
+                .anySatisfy(p -> assertThat(p).contains("--snapshot-catchup-entries=5000", "remove it first"))
+                .anySatisfy(p -> assertThat(p).contains("--feature-gates"));
+        assertThat(FlagChanges.check(s, EtcdVersion.parse("3.7.3"), EtcdVersion.parse("3.6.16")).problems()).isEmpty();
     }
 }

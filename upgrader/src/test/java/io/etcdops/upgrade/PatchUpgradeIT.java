@@ -13,18 +13,22 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Patch steps on real etcd 3.5 in the Kubernetes simulation, both ways on one cluster: a dry run changes nothing,
- * 3.5.16 -> 3.5.30 and back 3.5.30 -> 3.5.16 (a patch downgrade works like an upgrade), each with the leader restarted
- * last, after leadership moved to an upgraded member.
+ * Patch steps on real etcd 3.6 in the Kubernetes simulation, both ways on one cluster: 3.6.10 -> 3.7 is refused (etcd's
+ * 3.7 guide wants 3.6.11 or later first), a dry run changes nothing, 3.6.10 -> 3.6.16 and back 3.6.16 -> 3.6.10 (a patch
+ * downgrade works like an upgrade), each with the leader restarted last, after leadership moved to an upgraded member.
  */
 class PatchUpgradeIT {
 
     @Test
     void dryRunThenPatchUpgradeThenPatchDowngrade_leaderLastEachTime(@TempDir Path tmp) throws Exception {
-        try (SimulatedEtcd etcd = SimulatedEtcd.start(EtcdBinaries.V3_5_OLD, 3, "RollingUpdate", tmp)) {
+        try (SimulatedEtcd etcd = SimulatedEtcd.start(EtcdBinaries.V3_6_OLD, 3, "RollingUpdate", tmp)) {
             Map<String, String> uids = etcd.podUids();
+            SimulatedEtcd.Run to37 = etcd.upgrade("--to-version", EtcdBinaries.V3_7, "--skip-backup");
+            assertThat(to37.exitCode()).as(to37.toString()).isEqualTo(3);
+            assertThat(to37.error()).contains("etcd 3.6.10 -> 3.7.3", "every member on 3.6.11 or later first");
+            assertThat(etcd.podUids()).isEqualTo(uids);
 
-            SimulatedEtcd.Run dry = etcd.upgrade("--to-version", EtcdBinaries.V3_5, "--dry-run");
+            SimulatedEtcd.Run dry = etcd.upgrade("--to-version", EtcdBinaries.V3_6, "--dry-run");
             assertThat(dry.exitCode()).as(dry.toString()).isZero();
             assertThat(dry.report().path("status").asText()).isEqualTo("dry-run");
             assertThat(dry.report().path("path").asText()).isEqualTo("patch-upgrade");
@@ -32,19 +36,19 @@ class PatchUpgradeIT {
             assertThat(dry.report().path("plan").path("steps").toString()).contains("move leadership", "OnDelete",
                     "applied index caught up", "NO BACKUP");
             assertThat(etcd.podUids()).isEqualTo(uids);
-            assertThat(etcd.image()).endsWith(":v" + EtcdBinaries.V3_5_OLD);
+            assertThat(etcd.image()).endsWith(":v" + EtcdBinaries.V3_6_OLD);
             assertThat(etcd.strategy()).isEqualTo("RollingUpdate");
             assertThat(etcd.hasProgressRecord()).isFalse();
             assertThat(etcd.lockFree()).isTrue();
 
-            upgradeLeaderLast(etcd, EtcdBinaries.V3_5, "patch-upgrade");
+            upgradeLeaderLast(etcd, EtcdBinaries.V3_6, "patch-upgrade");
             Map<String, String> upgraded = etcd.podUids();
-            SimulatedEtcd.Run again = etcd.upgrade("--to-version", EtcdBinaries.V3_5, "--skip-backup");
+            SimulatedEtcd.Run again = etcd.upgrade("--to-version", EtcdBinaries.V3_6, "--skip-backup");
             assertThat(again.exitCode()).as(again.toString()).isZero();
             assertThat(again.report().path("path").asText()).isEqualTo("none");
             assertThat(list(again.report().path("skipped"))).containsExactly("etcd-0", "etcd-1", "etcd-2");
             assertThat(etcd.podUids()).as("a run with nothing to do restarts nothing").isEqualTo(upgraded);
-            upgradeLeaderLast(etcd, EtcdBinaries.V3_5_OLD, "patch-downgrade");
+            upgradeLeaderLast(etcd, EtcdBinaries.V3_6_OLD, "patch-downgrade");
         }
     }
 

@@ -144,6 +144,79 @@ final class SimulatedEtcd implements AutoCloseable {
         }
     }
 
+    /** What one pod's etcd says about its storage version and etcd's downgrade job (core's raw Status call). */
+    io.etcdops.core.etcd.MaintenanceRpc.VersionStatus versionStatus(int ordinal) {
+        URI u = clientUrl(ordinal);
+        return io.etcdops.core.etcd.MaintenanceRpc.status(new io.etcdops.core.etcd.EtcdConnectionConfig(List.of(u), null, null,
+                null, null, null, Duration.ofSeconds(5), Duration.ofSeconds(5)), u);
+    }
+
+    /** Writes {@code n} keys {@code /data/<i>} (the data a downgrade must keep). */
+    void putKeys(int n) throws Exception {
+        try (Client c = client()) {
+            for (int i = 0; i < n; i++) {
+                c.getKVClient().put(Writer.bytes("/data/" + i), Writer.bytes("value-" + i)).get(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** How many of the keys {@link #putKeys} wrote are there with their values. */
+    long keysIntact(int n) throws Exception {
+        try (Client c = client()) {
+            long ok = 0;
+            for (int i = 0; i < n; i++) {
+                var kvs = c.getKVClient().get(Writer.bytes("/data/" + i)).get(10, TimeUnit.SECONDS).getKvs();
+                if (kvs.size() == 1 && kvs.get(0).getValue().toString(java.nio.charset.StandardCharsets.UTF_8).equals("value-" + i)) {
+                    ok++;
+                }
+            }
+            return ok;
+        }
+    }
+
+    /**
+     * Changes the etcd container's args in the template (retrying the 409 of the simulated controller's concurrent status
+     * writes); with {@code RollingUpdate} the simulation then rolls the pods: {@code rollOut} waits for that.
+     */
+    void editArgs(java.util.function.Consumer<List<String>> change, boolean rollOut) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                sim.client().apps().statefulSets().withName("etcd").edit(s -> {
+                    change.accept(s.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs());
+                    return s;
+                });
+                break;
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt == 5) {
+                    throw e;
+                }
+            }
+        }
+        if (rollOut) {
+            sim.awaitStatefulSetReady("etcd", UP);
+            awaitHealthy();
+        }
+    }
+
+    List<String> args() {
+        return statefulSet().getSpec().getTemplate().getSpec().getContainers().get(0).getArgs();
+    }
+
+    /** Raft snapshots the pod's etcd saved since it started ({@code etcd_snap_fsync_duration_seconds_count}). */
+    long snapshotsSinceStart(int ordinal) {
+        try {
+            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(clientUrl(ordinal).resolve("/metrics"))
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            return r.body().lines().filter(l -> l.startsWith("etcd_snap_fsync_duration_seconds_count "))
+                    .mapToLong(l -> (long) Double.parseDouble(l.substring(l.indexOf(' ') + 1).trim())).findFirst().orElse(-1);
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
     /** Pod name -> the version its etcd reports. */
     Map<String, String> serverVersions() {
         Map<String, String> m = new LinkedHashMap<>();

@@ -22,7 +22,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * Benchmark (not a test; run by bench/upgrade-bench.sh): write availability during a 3-member patch rollout of real
  * etcd in the Kubernetes simulation, the upgrader against a plain StatefulSet RollingUpdate image change (what people
- * do today), alternating on one cluster between 3.5.16 and 3.5.30 so both methods go both ways. While each rollout
+ * do today). Versions from {@code -Dupgrade.from} / {@code -Dupgrade.to} (default 3.6.16 -> 3.7.3): a patch pair
+ * alternates on one cluster so both methods go both ways; a minor step (3.6 -> 3.7) has no way back by image change
+ * (a 3.6 binary refuses 3.7 data), so each rollout gets a fresh cluster on the older version. While each rollout
  * runs: one writer pinned to each member (no retries) and one multi-endpoint writer that moves to the next endpoint
  * after an error and retries the same put up to 6 times. Measured: leader elections (raft term increase), failed
  * writes, longest gap between successful writes, total time, and for the upgrader the sum of its members'
@@ -40,11 +42,24 @@ public final class UpgradeBench {
         int reps = args.length > 0 ? Integer.parseInt(args[0]) : 5;
         Path results = args.length > 1 ? Path.of(args[1]) : null;
         Path work = Files.createTempDirectory("upgrade-bench-");
-        String[] versions = {EtcdBinaries.V3_5_OLD, EtcdBinaries.V3_5};
+        String[] versions = {System.getProperty("upgrade.from", EtcdBinaries.V3_6), System.getProperty("upgrade.to", EtcdBinaries.V3_7)};
+        boolean minorStep = !EtcdBinaries.minor(versions[0]).equals(EtcdBinaries.minor(versions[1]));
+        out(results, "| rep | method | direction | total s | restart-to-healthy sum s | elections | multi-endpoint writer: failed / retries / longest gap s | pinned writers: failed / longest gap s |");
+        out(results, "|---|---|---|---|---|---|---|---|");
+        if (minorStep) {
+            for (int rep = 1; rep <= reps; rep++) {
+                String[] order = rep % 2 == 1 ? new String[] {"upgrader", "rolling-update"} : new String[] {"rolling-update", "upgrader"};
+                for (String method : order) {
+                    try (SimulatedEtcd etcd = SimulatedEtcd.start(versions[0], 3, "RollingUpdate", Files.createTempDirectory(work, "rep"))) {
+                        String line = rollout(etcd, method, versions[0], versions[1]);
+                        out(results, "| " + rep + " | " + method + " | " + versions[0] + " -> " + versions[1] + " | " + line + " |");
+                    }
+                }
+            }
+            return;
+        }
         int current = 0;
         try (SimulatedEtcd etcd = SimulatedEtcd.start(versions[0], 3, "RollingUpdate", work)) {
-            out(results, "| rep | method | direction | total s | restart-to-healthy sum s | elections | multi-endpoint writer: failed / retries / longest gap s | pinned writers: failed / longest gap s |");
-            out(results, "|---|---|---|---|---|---|---|---|");
             for (int rep = 1; rep <= reps; rep++) {
                 String[] order = rep % 2 == 1 ? new String[] {"upgrader", "rolling-update"} : new String[] {"rolling-update", "upgrader"};
                 for (String method : order) {

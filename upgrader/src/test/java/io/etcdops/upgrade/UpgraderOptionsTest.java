@@ -29,6 +29,9 @@ class UpgraderOptionsTest {
         assertThat(o.code()).isZero();
         assertThat(o.out()).contains("--to-version", "--skip-backup", "--dry-run", "--member-timeout", "ETCD_OPS_TO_VERSION",
                 "3  refused for safety", "rollback-command", "leader last");
+        assertThat(o.out()).as("the 3.6/3.7 options and the downgrade").contains("--rewrite-flags", "ETCD_OPS_REWRITE_FLAGS",
+                "downgrade validate", "downgrade enable", "3.6.11");
+        assertThat(o.err()).as("picocli warnings (e.g. a lone % in a description)").isEmpty();
     }
 
     @Test
