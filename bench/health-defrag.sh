@@ -4,12 +4,12 @@
 # and one writer that rotates endpoints after an error. Results: bench/health-defrag-results.txt and bench/RESULTS.md.
 #
 #   bench/health-defrag.sh [etcd-version] [live-MiB] [fragmenting-MiB] [repetitions] [methods]
-#   bench/health-defrag.sh 3.5.30 100 550 3      # ~650 MiB file, ~100 MiB live
-#   bench/health-defrag.sh 3.5.30 1024 300 3     # ~1 GiB live
-#   bench/health-defrag.sh 3.5.30 1024 300 3 etcdctl-leader-last,etcdctl-move-leader   # does moving leadership help?
+#   bench/health-defrag.sh 3.6.16 100 550 3      # ~650 MiB file, ~100 MiB live
+#   bench/health-defrag.sh 3.6.16 1024 300 3     # ~1 GiB live
+#   bench/health-defrag.sh 3.6.16 1024 300 3 etcdctl-leader-last,etcdctl-move-leader   # does moving leadership help?
 set -euo pipefail
 cd "$(dirname "$0")/.."
-V=${1:-3.5.30}; LIVE=${2:-100}; FRAG=${3:-550}; REPS=${4:-3}; METHODS=${5:-etcdctl-loop,health-checker}
+V=${1:-3.6.16}; LIVE=${2:-100}; FRAG=${3:-550}; REPS=${4:-3}; METHODS=${5:-etcdctl-loop,health-checker}
 mvn -B -o -q -pl health-checker package -DskipTests
 mvn -B -o -q -pl health-checker dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.cp
 # private copies: the run takes many minutes and ~/.m2 snapshots may be reinstalled meanwhile

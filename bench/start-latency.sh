@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# backup-job start-up (issue: backup-job, target "JVM start to first etcd RPC <= 1 s"). On a 3-member etcd 3.5.30
+# backup-job start-up (issue: backup-job, target "JVM start to first etcd RPC <= 1 s"). On a 3-member etcd 3.6.16
 # cluster, for `backup-job --dry-run` with the images' JVM flags, with and without the image's CDS archive, and for
 # `etcdctl endpoint status` as the baseline: the time from the process's execve to its first connect() to an etcd
 # client port (the first RPC goes out on that connection), and to its exit. Traced with `strace -f --seccomp-bpf

@@ -4,7 +4,7 @@
 # dumps them into a static CDS archive in the image (scripts/image-cds.sh), so a run maps them instead of loading,
 # parsing and verifying ~4,500 classes from jars: ~0.35 s less to the first etcd RPC, ~0.5 s less on a 1 GiB backup
 # (bench/RESULTS.md, Run 16).
-# Training runs, each with -XX:DumpLoadedClassList, on a local 3-member etcd 3.5.30 and S3Proxy (bench/lib.sh):
+# Training runs, each with -XX:DumpLoadedClassList, on a local 3-member etcd 3.6.16 and S3Proxy (bench/lib.sh):
 #   a backup to S3 with zstd and encryption, a backup to file:// uncompressed, --dry-run, list, and verify.
 # The union of their lists (first-seen order) is written. A stale list is harmless: classes it misses load from the
 # jars as before, and names that no longer exist are skipped by the dump. Rerun after large dependency or code changes.
