@@ -1,6 +1,8 @@
 package io.etcdops.testkit.kube;
 
 import io.etcdops.testkit.Poll;
+import io.etcdops.testkit.controlplane.ControlPlane;
+import io.etcdops.testkit.controlplane.Kubectl;
 import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -64,7 +66,10 @@ public final class KubeSimulation implements AutoCloseable {
     private static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
 
     private final Path root;
+    /** Exactly one of {@code server} (fabric8's mock) and {@code controlPlane} (the real one) is set. */
     private final KubernetesMockServer server;
+    private final ControlPlane controlPlane;
+    private final NodeAgent node;
     private final KubernetesClient client;
     private final String apiUrl;
     private final PodNetwork network;
@@ -80,21 +85,30 @@ public final class KubeSimulation implements AutoCloseable {
     private volatile String lastLoopError;
     private volatile boolean closing;
 
-    private KubeSimulation(Path root) throws IOException {
+    private KubeSimulation(Path root, ControlPlane controlPlane) throws IOException {
         this.root = root;
-        MOCK_LOG.setLevel(Level.WARNING);
-        this.server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                new KubernetesCrudDispatcher(), false);
-        server.init(InetAddress.getByName("127.0.0.1"), 0);
-        this.apiUrl = "http://127.0.0.1:" + server.getPort();
-        this.client = new KubernetesClientBuilder().withConfig(new ConfigBuilder().withMasterUrl(apiUrl)
-                .withNamespace(DEFAULT_NAMESPACE).withRequestRetryBackoffLimit(0).build()).build();
+        this.controlPlane = controlPlane;
+        if (controlPlane == null) {
+            MOCK_LOG.setLevel(Level.WARNING);
+            this.server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
+                    new KubernetesCrudDispatcher(), false);
+            server.init(InetAddress.getByName("127.0.0.1"), 0);
+            this.apiUrl = "http://127.0.0.1:" + server.getPort();
+            this.client = new KubernetesClientBuilder().withConfig(new ConfigBuilder().withMasterUrl(apiUrl)
+                    .withNamespace(DEFAULT_NAMESPACE).withRequestRetryBackoffLimit(0).build()).build();
+        } else {
+            this.server = null;
+            this.apiUrl = controlPlane.server().toString();
+            this.client = controlPlane.client();
+        }
         this.network = new PodNetwork(root.resolve("hosts"));
         this.volumes = new Volumes(root.resolve("volumes"));
+        this.node = controlPlane == null ? null : new NodeAgent(controlPlane, NODE_NAME, network, root.resolve("volumes").resolve("pv"));
         SimulationContext parts = new Parts();
         this.kubelet = new Kubelet(parts);
-        this.statefulSets = new StatefulSetController(parts);
-        this.jobs = new JobController(parts);
+        // on the real control plane the real StatefulSet and Job controllers run in kube-controller-manager
+        this.statefulSets = controlPlane == null ? new StatefulSetController(parts) : null;
+        this.jobs = controlPlane == null ? new JobController(parts) : null;
         this.loop = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "kube-sim-controllers");
             t.setDaemon(true);
@@ -106,17 +120,52 @@ public final class KubeSimulation implements AutoCloseable {
     /** Starts the API server and the controllers. Close it: every process is stopped and the folders removed. */
     public static KubeSimulation start() {
         try {
-            return new KubeSimulation(Files.createTempDirectory("etcd-ops-kube-"));
+            return new KubeSimulation(Files.createTempDirectory("etcd-ops-kube-"), null);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
+    /**
+     * The same simulation on the <b>real</b> control plane ({@link ControlPlane#start()}: etcd 3.6, kube-apiserver,
+     * kube-controller-manager with the real StatefulSet, Job and CronJob controllers): only the node is simulated,
+     * by {@link NodeAgent} and the kubelet. Same accessors as {@link #start()}; {@link #client()} is the admin's.
+     * Close it: the pods' processes, then the control plane are stopped.
+     */
+    public static KubeSimulation startOnControlPlane() {
+        ControlPlane cp = ControlPlane.start();
+        try {
+            return new KubeSimulation(Files.createTempDirectory("etcd-ops-kube-"), cp);
+        } catch (IOException | RuntimeException e) {
+            cp.close();
+            throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+        }
+    }
+
+    /** The real control plane under this simulation; fails on the mock-based one. */
+    public ControlPlane controlPlane() {
+        if (controlPlane == null) {
+            throw new IllegalStateException("this simulation runs on fabric8's mock API server, not on a control plane "
+                    + "(use KubeSimulation.startOnControlPlane())");
+        }
+        return controlPlane;
+    }
+
+    /** True when started with {@link #startOnControlPlane()}. */
+    public boolean onControlPlane() {
+        return controlPlane != null;
+    }
+
     private void tick() {
         try {
+            if (node != null) {
+                node.sync();
+            }
             kubelet.sync();
-            statefulSets.sync();
-            jobs.sync();
+            if (statefulSets != null) {
+                statefulSets.sync();
+                jobs.sync();
+            }
             lastLoopError = null;
         } catch (RuntimeException e) {
             String msg = e.toString();
@@ -141,6 +190,9 @@ public final class KubeSimulation implements AutoCloseable {
      * would. Call it periodically; a failed update is retried on the next call.
      */
     public void publishFinalStatusOfPodsHeldBy(String finalizer) {
+        if (controlPlane != null) {
+            return; // the node agent posts a deleted pod's final status itself, as the kubelet does
+        }
         try {
             for (Pod p : client.pods().list().getItems()) {
                 List<String> finalizers = p.getMetadata().getFinalizers();
@@ -161,7 +213,7 @@ public final class KubeSimulation implements AutoCloseable {
         }
     }
 
-    /** The API server's URL (plain HTTP on 127.0.0.1). */
+    /** The API server's URL (plain HTTP on 127.0.0.1 for the mock; HTTPS for the real control plane). */
     public String apiUrl() {
         return apiUrl;
     }
@@ -186,8 +238,12 @@ public final class KubeSimulation implements AutoCloseable {
         return client.resource(item).createOr(NonDeletingOperation::update);
     }
 
-    /** What {@code kubectl create job NAME --from=cronjob/CRON} does. */
+    /** What {@code kubectl create job NAME --from=cronjob/CRON} does; on the real control plane, the real kubectl. */
     public Job createJobFromCronJob(String cronJob, String jobName) {
+        if (controlPlane != null) {
+            Kubectl.run(controlPlane, "-n", DEFAULT_NAMESPACE, "create", "job", jobName, "--from=cronjob/" + cronJob);
+            return client.batch().v1().jobs().withName(jobName).get();
+        }
         CronJob cj = Optional.ofNullable(client.batch().v1().cronjobs().withName(cronJob).get())
                 .orElseThrow(() -> new IllegalArgumentException("cronjob " + cronJob + " not found"));
         var tmpl = cj.getSpec().getJobTemplate();
@@ -252,6 +308,9 @@ public final class KubeSimulation implements AutoCloseable {
     /** The host folder of a PersistentVolumeClaim in {@value #DEFAULT_NAMESPACE} (empty while no pod mounted it). */
     public Optional<Path> volumeDir(String claim) {
         var pvc = client.persistentVolumeClaims().withName(claim).get();
+        if (pvc != null && node != null) {
+            return node.existingClaimDir(pvc);
+        }
         return pvc == null ? Optional.empty() : volumes.existingClaimDir(pvc.getMetadata().getUid());
     }
 
@@ -355,7 +414,33 @@ public final class KubeSimulation implements AutoCloseable {
     private final class Parts implements SimulationContext {
         @Override
         public KubernetesClient client() {
-            return client;
+            return node == null ? client : node.client();
+        }
+
+        @Override
+        public boolean onControlPlane() {
+            return node != null;
+        }
+
+        @Override
+        public List<Pod> podsOnNode() {
+            return node == null ? client.pods().inAnyNamespace().list().getItems() : node.pods();
+        }
+
+        @Override
+        public java.nio.file.Path claimDir(io.fabric8.kubernetes.api.model.PersistentVolumeClaim pvc) {
+            return node == null ? volumes.claimDir(pvc) : node.claimDir(pvc);
+        }
+
+        @Override
+        public Map<String, String> serviceEnv() {
+            return node == null ? Map.of() : node.serviceEnv();
+        }
+
+        @Override
+        public String serviceAccountToken(Pod pod, String audience, Long expirationSeconds) {
+            return node == null ? SimulationContext.super.serviceAccountToken(pod, audience, expirationSeconds)
+                    : node.serviceAccountToken(pod, audience, expirationSeconds);
         }
 
         @Override
@@ -387,13 +472,16 @@ public final class KubeSimulation implements AutoCloseable {
         public synchronized List<String> unshareCommand() {
             // probed on first use, so tests that only use the API run where namespaces are not available
             if (unshare == null) {
-                unshare = probeUnshare(root);
+                unshare = MountNamespaces.probeUnshare(root);
             }
             return unshare;
         }
 
         @Override
         public Path kubeconfig(String namespace) {
+            if (node != null) {
+                return null; // in-cluster config: the pod's ServiceAccount token
+            }
             return kubeconfigs.computeIfAbsent(namespace, ns -> {
                 Path p = root.resolve("kubeconfig-" + ns + ".yaml");
                 String yaml = "apiVersion: v1\nkind: Config\nclusters:\n- name: simulation\n  cluster:\n    server: " + apiUrl + "\n"
@@ -424,47 +512,17 @@ public final class KubeSimulation implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         kubelet.stopAll();
-        client.close();
-        server.destroy();
+        if (controlPlane != null) {
+            node.close();
+            controlPlane.close();
+        } else {
+            client.close();
+            server.destroy();
+        }
         if (!Boolean.getBoolean("etcdops.kube.keep")) {
             Volumes.deleteTree(root);
         } else {
             LOG.info("kept simulation folder {}", root);
         }
-    }
-
-    /**
-     * How to give etcd a private mount namespace (for the hosts file): {@code unshare -m} as root, {@code unshare -rm}
-     * with user namespaces. Neither working is an explicit error on the pod: without it etcd could not resolve pod DNS
-     * names.
-     */
-    private static List<String> probeUnshare(Path root) {
-        Path probe = root.resolve("hosts-probe");
-        try {
-            Files.writeString(probe, "127.0.0.1 localhost\n");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        List<String> tried = new ArrayList<>();
-        for (List<String> cmd : List.of(List.of("unshare", "-m"), List.of("unshare", "-rm"))) {
-            List<String> argv = new ArrayList<>(cmd);
-            argv.addAll(List.of("sh", "-c", "mount --bind \"$0\" /etc/hosts && exec true", probe.toString()));
-            try {
-                Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-                if (p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0) {
-                    return cmd;
-                }
-                tried.add(String.join(" ", cmd) + ": " + out);
-            } catch (IOException e) {
-                tried.add(String.join(" ", cmd) + ": " + e.getMessage());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
-        }
-        throw new UnsupportedContainerException("the Kubernetes simulation needs a private mount namespace per etcd process "
-                + "(to give it the pod DNS names as /etc/hosts); neither worked: " + tried
-                + ". Run as root, or enable unprivileged user namespaces (util-linux unshare).");
     }
 }
