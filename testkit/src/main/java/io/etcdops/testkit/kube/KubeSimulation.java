@@ -3,47 +3,32 @@ package io.etcdops.testkit.kube;
 import io.etcdops.testkit.Poll;
 import io.etcdops.testkit.controlplane.ControlPlane;
 import io.etcdops.testkit.controlplane.Kubectl;
-import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
-import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
-import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Level;
 
 /**
  * A small Kubernetes for tests: fabric8's mock API server in CRUD mode on 127.0.0.1, plus a StatefulSet controller,
@@ -62,12 +47,10 @@ public final class KubeSimulation implements AutoCloseable {
     public static final String DEFAULT_NAMESPACE = "default";
     static final String NODE_NAME = "simulated-node";
     private static final Logger LOG = LoggerFactory.getLogger(KubeSimulation.class);
-    /** Held so the level sticks: the mock server logs every request through JUL at INFO. */
-    private static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
 
     private final Path root;
-    /** Exactly one of {@code server} (fabric8's mock) and {@code controlPlane} (the real one) is set. */
-    private final KubernetesMockServer server;
+    /** Exactly one of {@code mock} (fabric8's mock API) and {@code controlPlane} (the real one) is set. */
+    private final MockApi mock;
     private final ControlPlane controlPlane;
     private final NodeAgent node;
     private final KubernetesClient client;
@@ -81,7 +64,6 @@ public final class KubeSimulation implements AutoCloseable {
     private final JobController jobs;
     private final ScheduledExecutorService loop;
     private final List<String> errors = new CopyOnWriteArrayList<>();
-    private final Map<String, Path> kubeconfigs = new ConcurrentHashMap<>();
     private volatile String lastLoopError;
     private volatile boolean closing;
 
@@ -89,15 +71,11 @@ public final class KubeSimulation implements AutoCloseable {
         this.root = root;
         this.controlPlane = controlPlane;
         if (controlPlane == null) {
-            MOCK_LOG.setLevel(Level.WARNING);
-            this.server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                    new KubernetesCrudDispatcher(), false);
-            server.init(InetAddress.getByName("127.0.0.1"), 0);
-            this.apiUrl = "http://127.0.0.1:" + server.getPort();
-            this.client = new KubernetesClientBuilder().withConfig(new ConfigBuilder().withMasterUrl(apiUrl)
-                    .withNamespace(DEFAULT_NAMESPACE).withRequestRetryBackoffLimit(0).build()).build();
+            this.mock = new MockApi(root);
+            this.apiUrl = mock.url();
+            this.client = mock.client();
         } else {
-            this.server = null;
+            this.mock = null;
             this.apiUrl = controlPlane.server().toString();
             this.client = controlPlane.client();
         }
@@ -193,24 +171,7 @@ public final class KubeSimulation implements AutoCloseable {
         if (controlPlane != null) {
             return; // the node agent posts a deleted pod's final status itself, as the kubelet does
         }
-        try {
-            for (Pod p : client.pods().list().getItems()) {
-                List<String> finalizers = p.getMetadata().getFinalizers();
-                if (p.getMetadata().getDeletionTimestamp() == null || finalizers == null || !finalizers.contains(finalizer)
-                        || finalizers.contains(Kubelet.POD_FINALIZER) || p.getStatus() == null
-                        || "Failed".equals(p.getStatus().getPhase())) {
-                    continue;
-                }
-                p.getStatus().setPhase("Failed");
-                for (ContainerStatus cs : p.getStatus().getContainerStatuses()) {
-                    cs.setReady(false);
-                    cs.setState(new ContainerStateBuilder().withNewTerminated().withExitCode(0).withReason("Completed").endTerminated().build());
-                }
-                client.pods().resource(p).updateStatus();
-            }
-        } catch (RuntimeException e) {
-            // retried on the next call
-        }
+        mock.publishFinalStatusOfPodsHeldBy(finalizer);
     }
 
     /** The API server's URL (plain HTTP on 127.0.0.1 for the mock; HTTPS for the real control plane). */
@@ -244,17 +205,7 @@ public final class KubeSimulation implements AutoCloseable {
             Kubectl.run(controlPlane, "-n", DEFAULT_NAMESPACE, "create", "job", jobName, "--from=cronjob/" + cronJob);
             return client.batch().v1().jobs().withName(jobName).get();
         }
-        CronJob cj = Optional.ofNullable(client.batch().v1().cronjobs().withName(cronJob).get())
-                .orElseThrow(() -> new IllegalArgumentException("cronjob " + cronJob + " not found"));
-        var tmpl = cj.getSpec().getJobTemplate();
-        Map<String, String> annotations = new HashMap<>(tmpl.getMetadata() == null || tmpl.getMetadata().getAnnotations() == null
-                ? Map.of() : tmpl.getMetadata().getAnnotations());
-        annotations.put("cronjob.kubernetes.io/instantiate", "manual");
-        Job job = new JobBuilder().withMetadata(new ObjectMetaBuilder().withName(jobName).withNamespace(cj.getMetadata().getNamespace())
-                        .withLabels(tmpl.getMetadata() == null ? Map.of() : tmpl.getMetadata().getLabels()).withAnnotations(annotations)
-                        .withOwnerReferences(StatefulSetController.ownerReference(cj)).build())
-                .withSpec(tmpl.getSpec()).build();
-        return client.resource(job).create();
+        return mock.createJobFromCronJob(cronJob, jobName);
     }
 
     // ---- what runs ----
@@ -482,17 +433,7 @@ public final class KubeSimulation implements AutoCloseable {
             if (node != null) {
                 return null; // in-cluster config: the pod's ServiceAccount token
             }
-            return kubeconfigs.computeIfAbsent(namespace, ns -> {
-                Path p = root.resolve("kubeconfig-" + ns + ".yaml");
-                String yaml = "apiVersion: v1\nkind: Config\nclusters:\n- name: simulation\n  cluster:\n    server: " + apiUrl + "\n"
-                        + "contexts:\n- name: simulation\n  context:\n    cluster: simulation\n    namespace: " + ns + "\n"
-                        + "    user: simulation\ncurrent-context: simulation\nusers:\n- name: simulation\n  user: {}\n";
-                try {
-                    return Files.writeString(p, yaml, StandardCharsets.UTF_8);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
+            return mock.kubeconfig(namespace);
         }
 
         @Override
@@ -516,8 +457,7 @@ public final class KubeSimulation implements AutoCloseable {
             node.close();
             controlPlane.close();
         } else {
-            client.close();
-            server.destroy();
+            mock.close();
         }
         if (!Boolean.getBoolean("etcdops.kube.keep")) {
             Volumes.deleteTree(root);

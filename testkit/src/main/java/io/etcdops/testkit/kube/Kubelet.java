@@ -52,7 +52,7 @@ final class Kubelet {
             PodRuntime rt = byUid.get(uid);
             if (pod.getMetadata().getDeletionTimestamp() != null) {
                 if (rt != null) {
-                    rt.requestStop();
+                    rt.requestStop(sim.onControlPlane() ? pod.getMetadata().getDeletionGracePeriodSeconds() : null);
                     if (!rt.terminated()) {
                         continue;
                     }

@@ -45,6 +45,7 @@ final class PodRuntime {
     private final Thread thread;
     private final Instant startTime = now();
     private volatile boolean stopRequested;
+    private volatile Long deletionGraceSeconds;
     private volatile boolean terminated;
     private volatile String phase = "Pending";
     private volatile boolean initialized;
@@ -100,6 +101,17 @@ final class PodRuntime {
 
     String uid() {
         return pod.getMetadata().getUid();
+    }
+
+    /**
+     * Asks the pod to stop with the grace period of its deletion (null: the pod's
+     * {@code terminationGracePeriodSeconds}); {@link #terminated()} turns true once every process is gone.
+     */
+    void requestStop(Long deletionGraceSeconds) {
+        if (deletionGraceSeconds != null && this.deletionGraceSeconds == null) {
+            this.deletionGraceSeconds = deletionGraceSeconds;
+        }
+        requestStop();
     }
 
     /** Asks the pod to stop; {@link #terminated()} turns true once every process is gone. */
@@ -340,7 +352,8 @@ final class PodRuntime {
     }
 
     private void stopAll() {
-        long graceSeconds = Optional.ofNullable(pod.getSpec().getTerminationGracePeriodSeconds()).orElse(30L);
+        long graceSeconds = Optional.ofNullable(deletionGraceSeconds)
+                .or(() -> Optional.ofNullable(pod.getSpec().getTerminationGracePeriodSeconds())).orElse(30L);
         Duration grace = Duration.ofSeconds(Math.max(1, Math.min(graceSeconds, 10)));
         List<Slot> alive;
         synchronized (this) {

@@ -186,8 +186,48 @@ class RealClusterIT {
         Poll.until("a restart after the liveness probe failed", WAIT, () -> {
             Pod p = sim.client().pods().withName("unlive").get();
             return p.getStatus() != null && !p.getStatus().getContainerStatuses().isEmpty()
-                    && p.getStatus().getContainerStatuses().get(0).getRestartCount() >= 1;
+                    && p.getStatus().getContainerStatuses().get(0).getRestartCount() >= 1
+                    && p.getStatus().getContainerStatuses().get(0).getLastState().getTerminated() != null;
         }, () -> sim.describePods("unlive"));
+    }
+
+    @Test
+    void aClaimInUseStaysUntilItsPodIsGoneThenItsVolumeAndFolderGo() throws Exception {
+        KubernetesClient admin = sim.client();
+        sim.images().registerInProcess("example.com/sleeper", (args, env) -> {
+            Thread.sleep(Long.MAX_VALUE);
+            return 0;
+        });
+        sim.apply(Serialization.unmarshal("""
+                apiVersion: v1
+                kind: PersistentVolumeClaim
+                metadata: {name: scratch}
+                spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Mi}}}
+                """, PersistentVolumeClaim.class));
+        sim.apply(Serialization.unmarshal("""
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: holder}
+                spec:
+                  terminationGracePeriodSeconds: 1
+                  containers: [{name: main, image: "example.com/sleeper:1", volumeMounts: [{name: v, mountPath: /scratch}]}]
+                  volumes: [{name: v, persistentVolumeClaim: {claimName: scratch}}]
+                """, Pod.class));
+        sim.awaitPodReady("holder", WAIT);
+        Path dir = sim.volumeDir("scratch").orElseThrow();
+        java.nio.file.Files.writeString(dir.resolve("f"), "x");
+        String pv = admin.persistentVolumeClaims().withName("scratch").get().getSpec().getVolumeName();
+
+        admin.persistentVolumeClaims().withName("scratch").delete();
+        Poll.until("the claim marked for deletion", WAIT,
+                () -> admin.persistentVolumeClaims().withName("scratch").get().getMetadata().getDeletionTimestamp() != null, () -> "");
+        Thread.sleep(2000); // the real pvc-protection controller has had its chance to (wrongly) let go
+        assertThat(admin.persistentVolumeClaims().withName("scratch").get()).as("kubernetes.io/pvc-protection while in use").isNotNull();
+        assertThat(dir.resolve("f")).hasContent("x");
+
+        admin.pods().withName("holder").delete();
+        Poll.until("claim, volume and folder gone", WAIT, () -> admin.persistentVolumeClaims().withName("scratch").get() == null
+                && admin.persistentVolumes().withName(pv).get() == null && !java.nio.file.Files.exists(dir), () -> sim.describePods("holder"));
     }
 
     private static String etcdctl(String endpoints, String... args) {
