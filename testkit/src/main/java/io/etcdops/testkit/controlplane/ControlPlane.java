@@ -100,6 +100,8 @@ public final class ControlPlane implements AutoCloseable {
                 "--service-account-key-file=" + sa.cert(), "--service-account-signing-key-file=" + sa.key(),
                 "--api-audiences=https://kubernetes.default.svc.cluster.local",
                 "--service-cluster-ip-range=" + SERVICE_CIDR,
+                // kubectl logs/exec make the API server dial the node: by its InternalIP (127.0.0.1), never a DNS name
+                "--kubelet-preferred-address-types=InternalIP",
                 "--allow-privileged=false", "--profiling=false", "--v=1"));
         start("kube-apiserver", cmd);
         admin = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(read(adminKubeconfig))).build();

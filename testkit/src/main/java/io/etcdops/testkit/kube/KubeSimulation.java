@@ -443,8 +443,24 @@ public final class KubeSimulation implements AutoCloseable {
         }
     }
 
+    /** {@code -Detcdops.kube.hold=SECONDS}: keep a control-plane simulation up that long before closing, to look at it. */
+    private void holdForDebugging() {
+        long seconds = Long.getLong("etcdops.kube.hold", 0L);
+        if (controlPlane == null || seconds <= 0) {
+            return;
+        }
+        LOG.warn("holding the simulation for {} s (etcdops.kube.hold): {} --kubeconfig {} get pods -A -o wide", seconds,
+                controlPlane.kubectl(), controlPlane.adminKubeconfig());
+        try {
+            Thread.sleep(seconds * 1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     @Override
     public void close() {
+        holdForDebugging();
         closing = true;
         loop.shutdownNow();
         try {

@@ -135,8 +135,9 @@ final class NodeAgent implements AutoCloseable {
                 .withLastHeartbeatTime(now).withLastTransitionTime(now).endCondition()
                 .addNewCondition().withType("PIDPressure").withStatus("False").withReason("KubeletHasSufficientPID")
                 .withLastHeartbeatTime(now).withLastTransitionTime(now).endCondition()
+                // InternalIP only: with a Hostname address the API server would look the node's name up in the
+                // machine's DNS (kubectl logs/exec dial the kubelet): nothing may leave 127.0.0.0/8
                 .addNewAddress().withType("InternalIP").withAddress("127.0.0.1").endAddress()
-                .addNewAddress().withType("Hostname").withAddress(name).endAddress()
                 .withCapacity(capacity).withAllocatable(capacity)
                 .withNewNodeInfo().withKubeletVersion("v" + cp.kubeVersion()).withContainerRuntimeVersion("etcd-ops-node-agent://0")
                 .withOperatingSystem("linux").withArchitecture(arch()).withOsImage(System.getProperty("os.name"))

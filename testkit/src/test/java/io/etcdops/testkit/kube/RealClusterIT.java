@@ -58,7 +58,8 @@ class RealClusterIT {
             assertThat(c.getType()).isEqualTo("Ready");
             assertThat(c.getStatus()).isEqualTo("True");
         });
-        assertThat(node.getStatus().getAddresses()).anySatisfy(a -> assertThat(a.getAddress()).isEqualTo("127.0.0.1"));
+        assertThat(node.getStatus().getAddresses()).as("only loopback: the API server dials nothing else")
+                .singleElement().satisfies(a -> assertThat(a.getAddress()).isEqualTo("127.0.0.1"));
         assertThat(admin.leases().inNamespace("kube-node-lease").withName(KubeSimulation.NODE_NAME).get().getSpec().getHolderIdentity())
                 .isEqualTo(KubeSimulation.NODE_NAME);
         for (int i = 0; i < 3; i++) {
@@ -198,11 +199,20 @@ class RealClusterIT {
             Thread.sleep(Long.MAX_VALUE);
             return 0;
         });
+        // a StorageClass naming this node agent's provisioner, Immediate binding (the etcd claims above name none)
+        admin.genericKubernetesResources("storage.k8s.io/v1", "StorageClass").resource(Serialization.unmarshal("""
+                apiVersion: storage.k8s.io/v1
+                kind: StorageClass
+                metadata: {name: host-folder}
+                provisioner: %s
+                volumeBindingMode: Immediate
+                reclaimPolicy: Delete
+                """.formatted(NodeAgent.PROVISIONER), io.fabric8.kubernetes.api.model.GenericKubernetesResource.class)).create();
         sim.apply(Serialization.unmarshal("""
                 apiVersion: v1
                 kind: PersistentVolumeClaim
                 metadata: {name: scratch}
-                spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Mi}}}
+                spec: {storageClassName: host-folder, accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Mi}}}
                 """, PersistentVolumeClaim.class));
         sim.apply(Serialization.unmarshal("""
                 apiVersion: v1
@@ -217,6 +227,7 @@ class RealClusterIT {
         Path dir = sim.volumeDir("scratch").orElseThrow();
         java.nio.file.Files.writeString(dir.resolve("f"), "x");
         String pv = admin.persistentVolumeClaims().withName("scratch").get().getSpec().getVolumeName();
+        assertThat(admin.persistentVolumes().withName(pv).get().getSpec().getStorageClassName()).isEqualTo("host-folder");
 
         admin.persistentVolumeClaims().withName("scratch").delete();
         Poll.until("the claim marked for deletion", WAIT,
