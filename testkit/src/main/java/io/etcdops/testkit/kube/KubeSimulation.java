@@ -129,6 +129,20 @@ public final class KubeSimulation implements AutoCloseable {
         return controlPlane;
     }
 
+    /**
+     * A kubeconfig for processes outside the simulation (testkit's JobProcess, kubectl, helm), namespace
+     * {@value #DEFAULT_NAMESPACE}: the mock's (no credentials), or the real control plane's admin.
+     */
+    public Path kubeconfig() {
+        return controlPlane != null ? controlPlane.adminKubeconfig() : mock.kubeconfig(DEFAULT_NAMESPACE);
+    }
+
+    /** The node agent's own client (system:node:...), for tests of what the node may do. */
+    KubernetesClient nodeClient() {
+        controlPlane();
+        return node.client();
+    }
+
     /** True when started with {@link #startOnControlPlane()}. */
     public boolean onControlPlane() {
         return controlPlane != null;

@@ -91,6 +91,22 @@ class RealClusterIT {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void theNodeActsAsSystemNodeAndTheNodeAuthorizerLimitsItToItsOwnPods() {
+        String review = sim.nodeClient().raw("/apis/authentication.k8s.io/v1/selfsubjectreviews", "POST",
+                java.util.Map.of("apiVersion", "authentication.k8s.io/v1", "kind", "SelfSubjectReview"));
+        var user = (java.util.Map<String, Object>) ((java.util.Map<String, Object>) Serialization.unmarshal(review, java.util.Map.class)
+                .get("status")).get("userInfo");
+        assertThat(user.get("username")).isEqualTo("system:node:" + KubeSimulation.NODE_NAME);
+        assertThat((List<String>) user.get("groups")).contains("system:nodes");
+        sim.apply(new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata().withName("no-pod-mounts-it").endMetadata()
+                .addToStringData("k", "v").build());
+        assertThatThrownBy(() -> sim.nodeClient().secrets().withName("no-pod-mounts-it").get())
+                .isInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class)
+                .satisfies(e -> assertThat(((io.fabric8.kubernetes.client.KubernetesClientException) e).getCode()).isEqualTo(403));
+    }
+
+    @Test
     void aJobPodTalksToTheApiServerAsItsOwnServiceAccount() {
         KubernetesClient admin = sim.client();
         sim.images().registerJvmMain("ghcr.io/etcd-ops/token-probe", TokenProbeMain.class.getName());
