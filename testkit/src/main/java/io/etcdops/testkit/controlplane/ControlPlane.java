@@ -25,7 +25,7 @@ import java.util.List;
  * kube-apiserver (TLS, client-certificate users, {@code Node,RBAC} authorization, admission with ServiceAccount,
  * NodeRestriction and PodSecurity, service-account token issuing) and the real kube-controller-manager with the
  * controllers etcd-ops relies on (StatefulSet, Job, CronJob, garbage collector, namespace, service accounts and their
- * tokens, root-CA publisher, PV binder), each controller with its own service-account credentials. Services get
+ * tokens, root-CA publisher, PV binder, PV and PVC protection), each controller with its own service-account credentials. Services get
  * ClusterIPs from a range that exists in the API only: nothing ever connects to one. No kubelet: pods stay Pending
  * until a node agent runs them. Close it: every process is killed and its folder removed.
  */
@@ -35,7 +35,9 @@ public final class ControlPlane implements AutoCloseable {
     private static final Duration UP = Duration.ofSeconds(120);
     static final String[] CONTROLLERS = {"statefulset-controller", "job-controller", "cronjob-controller",
             "garbage-collector-controller", "namespace-controller", "serviceaccount-controller",
-            "serviceaccount-token-controller", "root-ca-certificate-publisher-controller", "persistentvolume-binder-controller"};
+            "serviceaccount-token-controller", "root-ca-certificate-publisher-controller", "persistentvolume-binder-controller",
+            // without them a deleted claim or volume would keep its kubernetes.io/pv(c)-protection finalizer forever
+            "persistentvolumeclaim-protection-controller", "persistentvolume-protection-controller"};
 
     private final Path dir;
     private final KubeBinaries bin;
@@ -98,6 +100,8 @@ public final class ControlPlane implements AutoCloseable {
                 "--service-account-key-file=" + sa.cert(), "--service-account-signing-key-file=" + sa.key(),
                 "--api-audiences=https://kubernetes.default.svc.cluster.local",
                 "--service-cluster-ip-range=" + SERVICE_CIDR,
+                // kubectl logs/exec make the API server dial the node: by its InternalIP (127.0.0.1), never a DNS name
+                "--kubelet-preferred-address-types=InternalIP",
                 "--allow-privileged=false", "--profiling=false", "--v=1"));
         start("kube-apiserver", cmd);
         admin = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(read(adminKubeconfig))).build();
@@ -150,6 +154,15 @@ public final class ControlPlane implements AutoCloseable {
     /** The admin's kubeconfig file, for kubectl and helm. */
     public Path adminKubeconfig() {
         return adminKubeconfig;
+    }
+
+    /** The real kubectl of this Kubernetes version (a link to the multi-call binary). */
+    public Path kubectl() {
+        return bin.kube().resolveSibling("kubectl");
+    }
+
+    public String kubeVersion() {
+        return bin.version();
     }
 
     public URI server() {

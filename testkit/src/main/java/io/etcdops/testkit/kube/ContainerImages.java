@@ -48,7 +48,11 @@ public final class ContainerImages {
     record EtcdExec(List<String> argv, String version) implements Program {
     }
 
-    record JvmMain(String mainClass, List<String> args) implements Program {
+    /** A main class in a child JVM; {@code jvmOptions} are the system properties the node adds (never the image's). */
+    record JvmMain(String mainClass, List<String> args, List<String> jvmOptions) implements Program {
+        JvmMain(String mainClass, List<String> args) {
+            this(mainClass, args, List.of());
+        }
     }
 
     record InProcess(InProcessMain main, List<String> args) implements Program {

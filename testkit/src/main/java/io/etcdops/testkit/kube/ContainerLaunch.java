@@ -12,13 +12,24 @@ import java.util.Optional;
 
 /** Everything needed to (re)start one container: what to run, its environment and working directory. */
 record ContainerLaunch(Container container, ContainerImages.Program program, Map<String, String> env, Path workDir,
-                       Optional<Probes.ReadinessCheck> readiness) {
+                       Optional<Probes.ReadinessCheck> readiness, Optional<Probes.ReadinessCheck> liveness) {
+    /** The in-pod ServiceAccount folder, and where fabric8's in-cluster config reads each file of it. */
+    static final String SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
+    private static final Map<String, String> IN_CLUSTER_PROPERTIES = Map.of(
+            "kubernetes.auth.serviceAccount.token", SERVICE_ACCOUNT_DIR + "/token",
+            "kubernetes.certs.ca.file", SERVICE_ACCOUNT_DIR + "/ca.crt",
+            "kubenamespace", SERVICE_ACCOUNT_DIR + "/namespace");
+
+    static ContainerLaunch of(Container c, PodSandbox sandbox, ContainerImages images, String podIp, Path simulationRoot) {
+        return of(c, sandbox, images, podIp, simulationRoot, false);
+    }
 
     /**
      * Resolves a container of {@code sandbox}'s pod: env, {@code $(VAR)} expansion in command/args, the image's
      * program, mount paths mapped to folders and, for etcd, the pod-local listen hosts.
      */
-    static ContainerLaunch of(Container c, PodSandbox sandbox, ContainerImages images, String podIp, Path simulationRoot) {
+    static ContainerLaunch of(Container c, PodSandbox sandbox, ContainerImages images, String podIp, Path simulationRoot,
+                              boolean withLiveness) {
         Map<String, String> env = sandbox.environment(c);
         Map<String, Path> mounts = sandbox.mounts(c);
         List<String> command = c.getCommand().stream().map(s -> PodSandbox.expand(s, env)).toList();
@@ -43,7 +54,8 @@ record ContainerLaunch(Container container, ContainerImages.Program program, Map
             }
             program = new ContainerImages.EtcdExec(List.copyOf(argv), etcd.version());
         } else if (program instanceof ContainerImages.JvmMain jvm) {
-            program = new ContainerImages.JvmMain(jvm.mainClass(), jvm.args().stream().map(a -> PodSandbox.mapPaths(a, mounts)).toList());
+            program = new ContainerImages.JvmMain(jvm.mainClass(), jvm.args().stream().map(a -> PodSandbox.mapPaths(a, mounts)).toList(),
+                    inClusterProperties(mounts));
         } else if (program instanceof ContainerImages.InProcess ip) {
             program = new ContainerImages.InProcess(ip.main(), ip.args().stream().map(a -> PodSandbox.mapPaths(a, mounts)).toList());
         }
@@ -53,7 +65,24 @@ record ContainerLaunch(Container container, ContainerImages.Program program, Map
             workDir = mapped.equals(c.getWorkingDir()) ? Volumes.mkdirs(Path.of(rootfs + c.getWorkingDir())) : Path.of(mapped);
         }
         Optional<Probes.ReadinessCheck> readiness = Probes.readiness(c, podIp, etcdClientUrl);
-        return new ContainerLaunch(c, program, Map.copyOf(outEnv), workDir, readiness);
+        Optional<Probes.ReadinessCheck> liveness = withLiveness ? Probes.liveness(c, podIp) : Optional.empty();
+        return new ContainerLaunch(c, program, Map.copyOf(outEnv), workDir, readiness, liveness);
+    }
+
+    /**
+     * fabric8's in-cluster config reads the standard in-pod paths unless these system properties name others (checked
+     * in fabric8 8.0.0's {@code Config.tryServiceAccount}/{@code tryNamespaceFromPath}): each is the standard path
+     * mapped to the container's mount folder, as every other mount path is; none without the ServiceAccount mount.
+     */
+    static List<String> inClusterProperties(Map<String, Path> mounts) {
+        List<String> out = new ArrayList<>();
+        new java.util.TreeMap<>(IN_CLUSTER_PROPERTIES).forEach((prop, path) -> {
+            String mapped = PodSandbox.mapPaths(path, mounts);
+            if (!mapped.equals(path)) {
+                out.add("-D" + prop + "=" + mapped);
+            }
+        });
+        return out;
     }
 
     private static boolean isEtcdServer(List<String> argv) {

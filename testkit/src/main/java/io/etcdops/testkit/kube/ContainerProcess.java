@@ -56,14 +56,20 @@ final class ContainerProcess {
         } else if (program instanceof ContainerImages.JvmMain jvm) {
             argv.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
                     "-XX:TieredStopAtLevel=1", "-Djdk.net.hosts.file=" + hostsFile, "-Dsun.net.inetaddr.ttl=0",
-                    "-Dsun.net.inetaddr.negative.ttl=0", "-cp", System.getProperty("java.class.path"), jvm.mainClass()));
+                    "-Dsun.net.inetaddr.negative.ttl=0"));
+            argv.addAll(jvm.jvmOptions());
+            if (kubeconfig == null) {
+                // a pod has no kubeconfig: fabric8 must not pick up one of the machine's (~/.kube/config)
+                argv.add("-Dkubernetes.auth.tryKubeConfig=false");
+            }
+            argv.addAll(List.of("-cp", System.getProperty("java.class.path"), jvm.mainClass()));
             argv.addAll(jvm.args());
         }
         ProcessBuilder pb = new ProcessBuilder(argv).directory(workDir.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().clear();
         pb.environment().put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-        if (program instanceof ContainerImages.JvmMain) {
+        if (program instanceof ContainerImages.JvmMain && kubeconfig != null) {
             pb.environment().put("KUBECONFIG", kubeconfig.toString());
         }
         pb.environment().putAll(env);

@@ -1,47 +1,34 @@
 package io.etcdops.testkit.kube;
 
 import io.etcdops.testkit.Poll;
-import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
-import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.etcdops.testkit.controlplane.ControlPlane;
+import io.etcdops.testkit.controlplane.Kubectl;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
-import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Level;
 
 /**
  * A small Kubernetes for tests: fabric8's mock API server in CRUD mode on 127.0.0.1, plus a StatefulSet controller,
@@ -60,11 +47,12 @@ public final class KubeSimulation implements AutoCloseable {
     public static final String DEFAULT_NAMESPACE = "default";
     static final String NODE_NAME = "simulated-node";
     private static final Logger LOG = LoggerFactory.getLogger(KubeSimulation.class);
-    /** Held so the level sticks: the mock server logs every request through JUL at INFO. */
-    private static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
 
     private final Path root;
-    private final KubernetesMockServer server;
+    /** Exactly one of {@code mock} (fabric8's mock API) and {@code controlPlane} (the real one) is set. */
+    private final MockApi mock;
+    private final ControlPlane controlPlane;
+    private final NodeAgent node;
     private final KubernetesClient client;
     private final String apiUrl;
     private final PodNetwork network;
@@ -76,25 +64,29 @@ public final class KubeSimulation implements AutoCloseable {
     private final JobController jobs;
     private final ScheduledExecutorService loop;
     private final List<String> errors = new CopyOnWriteArrayList<>();
-    private final Map<String, Path> kubeconfigs = new ConcurrentHashMap<>();
     private volatile String lastLoopError;
     private volatile boolean closing;
 
-    private KubeSimulation(Path root) throws IOException {
+    private KubeSimulation(Path root, ControlPlane controlPlane) throws IOException {
         this.root = root;
-        MOCK_LOG.setLevel(Level.WARNING);
-        this.server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                new KubernetesCrudDispatcher(), false);
-        server.init(InetAddress.getByName("127.0.0.1"), 0);
-        this.apiUrl = "http://127.0.0.1:" + server.getPort();
-        this.client = new KubernetesClientBuilder().withConfig(new ConfigBuilder().withMasterUrl(apiUrl)
-                .withNamespace(DEFAULT_NAMESPACE).withRequestRetryBackoffLimit(0).build()).build();
+        this.controlPlane = controlPlane;
+        if (controlPlane == null) {
+            this.mock = new MockApi(root);
+            this.apiUrl = mock.url();
+            this.client = mock.client();
+        } else {
+            this.mock = null;
+            this.apiUrl = controlPlane.server().toString();
+            this.client = controlPlane.client();
+        }
         this.network = new PodNetwork(root.resolve("hosts"));
         this.volumes = new Volumes(root.resolve("volumes"));
+        this.node = controlPlane == null ? null : new NodeAgent(controlPlane, NODE_NAME, network, root.resolve("volumes").resolve("pv"));
         SimulationContext parts = new Parts();
         this.kubelet = new Kubelet(parts);
-        this.statefulSets = new StatefulSetController(parts);
-        this.jobs = new JobController(parts);
+        // on the real control plane the real StatefulSet and Job controllers run in kube-controller-manager
+        this.statefulSets = controlPlane == null ? new StatefulSetController(parts) : null;
+        this.jobs = controlPlane == null ? new JobController(parts) : null;
         this.loop = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "kube-sim-controllers");
             t.setDaemon(true);
@@ -106,17 +98,66 @@ public final class KubeSimulation implements AutoCloseable {
     /** Starts the API server and the controllers. Close it: every process is stopped and the folders removed. */
     public static KubeSimulation start() {
         try {
-            return new KubeSimulation(Files.createTempDirectory("etcd-ops-kube-"));
+            return new KubeSimulation(Files.createTempDirectory("etcd-ops-kube-"), null);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
+    /**
+     * The same simulation on the <b>real</b> control plane ({@link ControlPlane#start()}: etcd 3.6, kube-apiserver,
+     * kube-controller-manager with the real StatefulSet, Job and CronJob controllers): only the node is simulated,
+     * by {@link NodeAgent} and the kubelet. Same accessors as {@link #start()}; {@link #client()} is the admin's.
+     * Close it: the pods' processes, then the control plane are stopped.
+     */
+    public static KubeSimulation startOnControlPlane() {
+        ControlPlane cp = ControlPlane.start();
+        try {
+            return new KubeSimulation(Files.createTempDirectory("etcd-ops-kube-"), cp);
+        } catch (IOException | RuntimeException e) {
+            cp.close();
+            throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+        }
+    }
+
+    /** The real control plane under this simulation; fails on the mock-based one. */
+    public ControlPlane controlPlane() {
+        if (controlPlane == null) {
+            throw new IllegalStateException("this simulation runs on fabric8's mock API server, not on a control plane "
+                    + "(use KubeSimulation.startOnControlPlane())");
+        }
+        return controlPlane;
+    }
+
+    /**
+     * A kubeconfig for processes outside the simulation (testkit's JobProcess, kubectl, helm), namespace
+     * {@value #DEFAULT_NAMESPACE}: the mock's (no credentials), or the real control plane's admin.
+     */
+    public Path kubeconfig() {
+        return controlPlane != null ? controlPlane.adminKubeconfig() : mock.kubeconfig(DEFAULT_NAMESPACE);
+    }
+
+    /** The node agent's own client (system:node:...), for tests of what the node may do. */
+    KubernetesClient nodeClient() {
+        controlPlane();
+        return node.client();
+    }
+
+    /** True when started with {@link #startOnControlPlane()}. */
+    public boolean onControlPlane() {
+        return controlPlane != null;
+    }
+
     private void tick() {
         try {
+            if (node != null) {
+                node.sync();
+            }
             kubelet.sync();
-            statefulSets.sync();
-            jobs.sync();
+            if (statefulSets != null) {
+                statefulSets.sync();
+                jobs.sync();
+            }
             lastLoopError = null;
         } catch (RuntimeException e) {
             String msg = e.toString();
@@ -141,27 +182,13 @@ public final class KubeSimulation implements AutoCloseable {
      * would. Call it periodically; a failed update is retried on the next call.
      */
     public void publishFinalStatusOfPodsHeldBy(String finalizer) {
-        try {
-            for (Pod p : client.pods().list().getItems()) {
-                List<String> finalizers = p.getMetadata().getFinalizers();
-                if (p.getMetadata().getDeletionTimestamp() == null || finalizers == null || !finalizers.contains(finalizer)
-                        || finalizers.contains(Kubelet.POD_FINALIZER) || p.getStatus() == null
-                        || "Failed".equals(p.getStatus().getPhase())) {
-                    continue;
-                }
-                p.getStatus().setPhase("Failed");
-                for (ContainerStatus cs : p.getStatus().getContainerStatuses()) {
-                    cs.setReady(false);
-                    cs.setState(new ContainerStateBuilder().withNewTerminated().withExitCode(0).withReason("Completed").endTerminated().build());
-                }
-                client.pods().resource(p).updateStatus();
-            }
-        } catch (RuntimeException e) {
-            // retried on the next call
+        if (controlPlane != null) {
+            return; // the node agent posts a deleted pod's final status itself, as the kubelet does
         }
+        mock.publishFinalStatusOfPodsHeldBy(finalizer);
     }
 
-    /** The API server's URL (plain HTTP on 127.0.0.1). */
+    /** The API server's URL (plain HTTP on 127.0.0.1 for the mock; HTTPS for the real control plane). */
     public String apiUrl() {
         return apiUrl;
     }
@@ -186,19 +213,13 @@ public final class KubeSimulation implements AutoCloseable {
         return client.resource(item).createOr(NonDeletingOperation::update);
     }
 
-    /** What {@code kubectl create job NAME --from=cronjob/CRON} does. */
+    /** What {@code kubectl create job NAME --from=cronjob/CRON} does; on the real control plane, the real kubectl. */
     public Job createJobFromCronJob(String cronJob, String jobName) {
-        CronJob cj = Optional.ofNullable(client.batch().v1().cronjobs().withName(cronJob).get())
-                .orElseThrow(() -> new IllegalArgumentException("cronjob " + cronJob + " not found"));
-        var tmpl = cj.getSpec().getJobTemplate();
-        Map<String, String> annotations = new HashMap<>(tmpl.getMetadata() == null || tmpl.getMetadata().getAnnotations() == null
-                ? Map.of() : tmpl.getMetadata().getAnnotations());
-        annotations.put("cronjob.kubernetes.io/instantiate", "manual");
-        Job job = new JobBuilder().withMetadata(new ObjectMetaBuilder().withName(jobName).withNamespace(cj.getMetadata().getNamespace())
-                        .withLabels(tmpl.getMetadata() == null ? Map.of() : tmpl.getMetadata().getLabels()).withAnnotations(annotations)
-                        .withOwnerReferences(StatefulSetController.ownerReference(cj)).build())
-                .withSpec(tmpl.getSpec()).build();
-        return client.resource(job).create();
+        if (controlPlane != null) {
+            Kubectl.run(controlPlane, "-n", DEFAULT_NAMESPACE, "create", "job", jobName, "--from=cronjob/" + cronJob);
+            return client.batch().v1().jobs().withName(jobName).get();
+        }
+        return mock.createJobFromCronJob(cronJob, jobName);
     }
 
     // ---- what runs ----
@@ -252,6 +273,9 @@ public final class KubeSimulation implements AutoCloseable {
     /** The host folder of a PersistentVolumeClaim in {@value #DEFAULT_NAMESPACE} (empty while no pod mounted it). */
     public Optional<Path> volumeDir(String claim) {
         var pvc = client.persistentVolumeClaims().withName(claim).get();
+        if (pvc != null && node != null) {
+            return node.existingClaimDir(pvc);
+        }
         return pvc == null ? Optional.empty() : volumes.existingClaimDir(pvc.getMetadata().getUid());
     }
 
@@ -355,7 +379,33 @@ public final class KubeSimulation implements AutoCloseable {
     private final class Parts implements SimulationContext {
         @Override
         public KubernetesClient client() {
-            return client;
+            return node == null ? client : node.client();
+        }
+
+        @Override
+        public boolean onControlPlane() {
+            return node != null;
+        }
+
+        @Override
+        public List<Pod> podsOnNode() {
+            return node == null ? client.pods().inAnyNamespace().list().getItems() : node.pods();
+        }
+
+        @Override
+        public java.nio.file.Path claimDir(io.fabric8.kubernetes.api.model.PersistentVolumeClaim pvc) {
+            return node == null ? volumes.claimDir(pvc) : node.claimDir(pvc);
+        }
+
+        @Override
+        public Map<String, String> serviceEnv() {
+            return node == null ? Map.of() : node.serviceEnv();
+        }
+
+        @Override
+        public String serviceAccountToken(Pod pod, String audience, Long expirationSeconds) {
+            return node == null ? SimulationContext.super.serviceAccountToken(pod, audience, expirationSeconds)
+                    : node.serviceAccountToken(pod, audience, expirationSeconds);
         }
 
         @Override
@@ -387,24 +437,17 @@ public final class KubeSimulation implements AutoCloseable {
         public synchronized List<String> unshareCommand() {
             // probed on first use, so tests that only use the API run where namespaces are not available
             if (unshare == null) {
-                unshare = probeUnshare(root);
+                unshare = MountNamespaces.probeUnshare(root);
             }
             return unshare;
         }
 
         @Override
         public Path kubeconfig(String namespace) {
-            return kubeconfigs.computeIfAbsent(namespace, ns -> {
-                Path p = root.resolve("kubeconfig-" + ns + ".yaml");
-                String yaml = "apiVersion: v1\nkind: Config\nclusters:\n- name: simulation\n  cluster:\n    server: " + apiUrl + "\n"
-                        + "contexts:\n- name: simulation\n  context:\n    cluster: simulation\n    namespace: " + ns + "\n"
-                        + "    user: simulation\ncurrent-context: simulation\nusers:\n- name: simulation\n  user: {}\n";
-                try {
-                    return Files.writeString(p, yaml, StandardCharsets.UTF_8);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
+            if (node != null) {
+                return null; // in-cluster config: the pod's ServiceAccount token
+            }
+            return mock.kubeconfig(namespace);
         }
 
         @Override
@@ -414,8 +457,24 @@ public final class KubeSimulation implements AutoCloseable {
         }
     }
 
+    /** {@code -Detcdops.kube.hold=SECONDS}: keep a control-plane simulation up that long before closing, to look at it. */
+    private void holdForDebugging() {
+        long seconds = Long.getLong("etcdops.kube.hold", 0L);
+        if (controlPlane == null || seconds <= 0) {
+            return;
+        }
+        LOG.warn("holding the simulation for {} s (etcdops.kube.hold): {} --kubeconfig {} get pods -A -o wide", seconds,
+                controlPlane.kubectl(), controlPlane.adminKubeconfig());
+        try {
+            Thread.sleep(seconds * 1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     @Override
     public void close() {
+        holdForDebugging();
         closing = true;
         loop.shutdownNow();
         try {
@@ -424,47 +483,16 @@ public final class KubeSimulation implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         kubelet.stopAll();
-        client.close();
-        server.destroy();
+        if (controlPlane != null) {
+            node.close();
+            controlPlane.close();
+        } else {
+            mock.close();
+        }
         if (!Boolean.getBoolean("etcdops.kube.keep")) {
             Volumes.deleteTree(root);
         } else {
             LOG.info("kept simulation folder {}", root);
         }
-    }
-
-    /**
-     * How to give etcd a private mount namespace (for the hosts file): {@code unshare -m} as root, {@code unshare -rm}
-     * with user namespaces. Neither working is an explicit error on the pod: without it etcd could not resolve pod DNS
-     * names.
-     */
-    private static List<String> probeUnshare(Path root) {
-        Path probe = root.resolve("hosts-probe");
-        try {
-            Files.writeString(probe, "127.0.0.1 localhost\n");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        List<String> tried = new ArrayList<>();
-        for (List<String> cmd : List.of(List.of("unshare", "-m"), List.of("unshare", "-rm"))) {
-            List<String> argv = new ArrayList<>(cmd);
-            argv.addAll(List.of("sh", "-c", "mount --bind \"$0\" /etc/hosts && exec true", probe.toString()));
-            try {
-                Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-                if (p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0) {
-                    return cmd;
-                }
-                tried.add(String.join(" ", cmd) + ": " + out);
-            } catch (IOException e) {
-                tried.add(String.join(" ", cmd) + ": " + e.getMessage());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
-        }
-        throw new UnsupportedContainerException("the Kubernetes simulation needs a private mount namespace per etcd process "
-                + "(to give it the pod DNS names as /etc/hosts); neither worked: " + tried
-                + ". Run as root, or enable unprivileged user namespaces (util-linux unshare).");
     }
 }

@@ -18,10 +18,17 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The simulated node's kubelet, run on the controller thread. It adopts every pod (adding a finalizer so that, as on
- * Kubernetes, a deleted pod stays {@code Terminating} until its processes are gone), runs it as a {@link PodRuntime},
- * reports its status, and releases the finalizer once the processes have exited. It also plays the PVC protection
- * controller: a claim being deleted stays until no pod uses it; then its folder is deleted.
+ * The simulated node's kubelet, run on the controller thread. It runs every pod of the node as a {@link PodRuntime}
+ * and reports its status.
+ *
+ * <p>On fabric8's mock it adopts every pod (adding a finalizer so that, as on Kubernetes, a deleted pod stays
+ * {@code Terminating} until its processes are gone), releases the finalizer once the processes have exited, and plays
+ * the PVC protection controller: a claim being deleted stays until no pod uses it; then its folder is deleted.
+ *
+ * <p>On the real control plane it does what the kubelet does instead: it sees only the pods bound to its node, and a
+ * deleted pod, once its processes have exited, gets its final status (phase {@code Failed}, or {@code Succeeded} if
+ * every container exited 0) and is deleted with grace period 0 — the real API server holds a gracefully deleted pod
+ * until then. PVC protection is the real controller's.
  */
 final class Kubelet {
     static final String POD_FINALIZER = "simulation.etcd-ops.io/kubelet";
@@ -30,13 +37,14 @@ final class Kubelet {
     private final SimulationContext sim;
     private final Map<String, PodRuntime> byUid = new ConcurrentHashMap<>();
     private final Map<String, String> published = new HashMap<>();
+    private final Set<String> finallyDeleted = new HashSet<>();
 
     Kubelet(SimulationContext sim) {
         this.sim = sim;
     }
 
     void sync() {
-        List<Pod> pods = sim.client().pods().inAnyNamespace().list().getItems();
+        List<Pod> pods = sim.podsOnNode();
         Set<String> seen = new HashSet<>();
         for (Pod pod : pods) {
             String uid = pod.getMetadata().getUid();
@@ -44,12 +52,16 @@ final class Kubelet {
             PodRuntime rt = byUid.get(uid);
             if (pod.getMetadata().getDeletionTimestamp() != null) {
                 if (rt != null) {
-                    rt.requestStop();
+                    rt.requestStop(sim.onControlPlane() ? pod.getMetadata().getDeletionGracePeriodSeconds() : null);
                     if (!rt.terminated()) {
                         continue;
                     }
                 }
-                removeFinalizer(pod);
+                if (sim.onControlPlane()) {
+                    finishDeletion(pod, rt);
+                } else {
+                    removeFinalizer(pod);
+                }
                 forget(uid);
                 continue;
             }
@@ -57,7 +69,7 @@ final class Kubelet {
                 if (stillStopping(pod)) {
                     continue;
                 }
-                if (!pod.getMetadata().getFinalizers().contains(POD_FINALIZER)) {
+                if (!sim.onControlPlane() && !pod.getMetadata().getFinalizers().contains(POD_FINALIZER)) {
                     addFinalizer(pod);
                     continue;
                 }
@@ -82,7 +94,39 @@ final class Kubelet {
                 }
             }
         }
-        protectClaims(pods);
+        finallyDeleted.retainAll(seen);
+        if (!sim.onControlPlane()) {
+            protectClaims(pods);
+        }
+    }
+
+    /** Real control plane: the stopped pod's final status, then the delete with grace 0 that removes it. */
+    private void finishDeletion(Pod pod, PodRuntime rt) {
+        String uid = pod.getMetadata().getUid();
+        if (!finallyDeleted.add(uid)) {
+            return; // held by someone else's finalizer; deleted once already
+        }
+        PodStatus status = rt != null ? rt.status() : Optional.ofNullable(pod.getStatus()).orElseGet(PodStatus::new);
+        if (!"Succeeded".equals(status.getPhase()) && !"Failed".equals(status.getPhase())) {
+            boolean allZero = !status.getContainerStatuses().isEmpty() && status.getContainerStatuses().stream()
+                    .allMatch(cs -> cs.getState() != null && cs.getState().getTerminated() != null
+                            && cs.getState().getTerminated().getExitCode() == 0);
+            status.setPhase(allZero ? "Succeeded" : "Failed");
+        }
+        status.getConditions().forEach(c -> {
+            if (c.getType().equals("Ready") || c.getType().equals("ContainersReady")) {
+                c.setStatus("False");
+            }
+        });
+        published.remove(uid);
+        publish(pod, status);
+        try {
+            sim.client().pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
+                    .withGracePeriod(0).delete();
+        } catch (KubernetesClientException e) {
+            finallyDeleted.remove(uid);
+            ignoreGoneOrConflict(e);
+        }
     }
 
     /** The runtime of the pod of that name: the running one if there is one, else the finished one. */
@@ -128,6 +172,9 @@ final class Kubelet {
         String uid = pod.getMetadata().getUid();
         if (json.equals(published.get(uid))) {
             return;
+        }
+        if (pod.getStatus() != null && status.getQosClass() == null) {
+            status.setQosClass(pod.getStatus().getQosClass()); // set by the API server at creation, immutable
         }
         pod.setStatus(status);
         try {

@@ -45,6 +45,7 @@ final class PodRuntime {
     private final Thread thread;
     private final Instant startTime = now();
     private volatile boolean stopRequested;
+    private volatile Long deletionGraceSeconds;
     private volatile boolean terminated;
     private volatile String phase = "Pending";
     private volatile boolean initialized;
@@ -66,6 +67,8 @@ final class PodRuntime {
         volatile boolean ready;
         int probeFailures;
         Instant nextProbe = Instant.EPOCH;
+        int livenessFailures;
+        Instant nextLivenessProbe = Instant.EPOCH;
 
         Slot(Container container, boolean init) {
             this.container = container;
@@ -100,6 +103,17 @@ final class PodRuntime {
         return pod.getMetadata().getUid();
     }
 
+    /**
+     * Asks the pod to stop with the grace period of its deletion (null: the pod's
+     * {@code terminationGracePeriodSeconds}); {@link #terminated()} turns true once every process is gone.
+     */
+    void requestStop(Long deletionGraceSeconds) {
+        if (deletionGraceSeconds != null && this.deletionGraceSeconds == null) {
+            this.deletionGraceSeconds = deletionGraceSeconds;
+        }
+        requestStop();
+    }
+
     /** Asks the pod to stop; {@link #terminated()} turns true once every process is gone. */
     void requestStop() {
         stopRequested = true;
@@ -126,7 +140,7 @@ final class PodRuntime {
 
     private void run() {
         try {
-            PodSandbox sandbox = new PodSandbox(sim.client(), sim.volumes(), pod, ip);
+            PodSandbox sandbox = new PodSandbox(sim, pod, ip);
             if (!setUp(sandbox)) {
                 return;
             }
@@ -162,11 +176,15 @@ final class PodRuntime {
             try {
                 sandbox.prepareVolumes();
                 for (Slot s : slots.values()) {
-                    s.launch = ContainerLaunch.of(s.container, sandbox, sim.images(), ip, sim.root());
+                    s.launch = ContainerLaunch.of(s.container, sandbox, sim.images(), ip, sim.root(), sim.onControlPlane());
                 }
                 return true;
             } catch (ContainerConfigException e) {
                 setWaiting(ContainerConfigException.REASON, e.getMessage());
+                Thread.sleep(1000);
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                // e.g. the Node authorizer has not yet seen the binding that lets this node read the pod's Secrets
+                setWaiting(ContainerConfigException.REASON, "API: " + e.getCode() + " " + e.getMessage());
                 Thread.sleep(1000);
             } catch (UnsupportedContainerException e) {
                 setWaiting(UnsupportedContainerException.REASON, e.getMessage());
@@ -249,6 +267,9 @@ final class PodRuntime {
         s.ready = false;
         s.probeFailures = 0;
         s.nextProbe = Instant.EPOCH;
+        s.livenessFailures = 0;
+        s.nextLivenessProbe = s.launch.liveness().isEmpty() ? Instant.EPOCH : now().plusSeconds(
+                Optional.ofNullable(s.container.getLivenessProbe().getInitialDelaySeconds()).orElse(0));
         try {
             List<String> unshare = s.launch.program() instanceof ContainerImages.EtcdExec ? sim.unshareCommand() : List.of();
             s.process = ContainerProcess.start(s.launch.program(), s.launch.env(), s.launch.workDir(),
@@ -274,7 +295,32 @@ final class PodRuntime {
         return c;
     }
 
+    /**
+     * A liveness probe (real control plane only) runs at its own {@code periodSeconds} after
+     * {@code initialDelaySeconds}, as the kubelet's does; after {@code failureThreshold} failures the container is
+     * stopped (SIGTERM, grace, SIGKILL) and restarted per the pod's {@code restartPolicy}.
+     */
+    private void probeLiveness(Slot s) {
+        if (s.launch.liveness().isEmpty() || now().isBefore(s.nextLivenessProbe)) {
+            return;
+        }
+        var p = s.container.getLivenessProbe();
+        s.nextLivenessProbe = now().plusSeconds(Math.max(1, Optional.ofNullable(p.getPeriodSeconds()).orElse(10)));
+        if (s.launch.liveness().get().ready()) {
+            s.livenessFailures = 0;
+        } else if (++s.livenessFailures >= Optional.ofNullable(p.getFailureThreshold()).filter(t -> t > 0).orElse(3)) {
+            LOG.info("pod {}/{} container {}: liveness probe failed {} times, restarting it", namespace(), name(),
+                    s.container.getName(), s.livenessFailures);
+            long grace = Optional.ofNullable(pod.getSpec().getTerminationGracePeriodSeconds()).orElse(30L);
+            s.process.stop(Duration.ofSeconds(Math.max(1, Math.min(grace, 10))));
+        }
+    }
+
     private void probe(Slot s) {
+        probeLiveness(s);
+        if (!s.process.alive()) {
+            return;
+        }
         if (now().isBefore(s.nextProbe)) {
             return;
         }
@@ -306,7 +352,8 @@ final class PodRuntime {
     }
 
     private void stopAll() {
-        long graceSeconds = Optional.ofNullable(pod.getSpec().getTerminationGracePeriodSeconds()).orElse(30L);
+        long graceSeconds = Optional.ofNullable(deletionGraceSeconds)
+                .or(() -> Optional.ofNullable(pod.getSpec().getTerminationGracePeriodSeconds())).orElse(30L);
         Duration grace = Duration.ofSeconds(Math.max(1, Math.min(graceSeconds, 10)));
         List<Slot> alive;
         synchronized (this) {

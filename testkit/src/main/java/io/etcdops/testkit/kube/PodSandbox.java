@@ -47,6 +47,7 @@ final class PodSandbox {
     private static final Set<String> ETCD_DIR_FLAGS = Set.of("--data-dir", "--wal-dir");
     private static final Set<String> ETCD_DIR_ENV = Set.of("ETCD_DATA_DIR", "ETCD_WAL_DIR");
 
+    private final SimulationContext sim;
     private final KubernetesClient client;
     private final Volumes volumes;
     private final Pod pod;
@@ -54,9 +55,10 @@ final class PodSandbox {
     private final Path podDir;
     private final Map<String, Path> volumeDirs = new HashMap<>();
 
-    PodSandbox(KubernetesClient client, Volumes volumes, Pod pod, String podIp) {
-        this.client = client;
-        this.volumes = volumes;
+    PodSandbox(SimulationContext sim, Pod pod, String podIp) {
+        this.sim = sim;
+        this.client = sim.client();
+        this.volumes = sim.volumes();
         this.pod = pod;
         this.podIp = podIp;
         this.podDir = volumes.podDir(namespace(), pod.getMetadata().getName(), pod.getMetadata().getUid());
@@ -86,7 +88,7 @@ final class PodSandbox {
             if (pvc.getMetadata().getDeletionTimestamp() != null) {
                 throw new ContainerConfigException("persistentvolumeclaim \"" + claim + "\" is being deleted");
             }
-            return volumes.claimDir(pvc);
+            return sim.claimDir(pvc);
         }
         if (v.getEmptyDir() != null) {
             return Volumes.mkdirs(podDir.resolve("volumes").resolve(v.getName()));
@@ -114,8 +116,11 @@ final class PodSandbox {
             }
             return writeFiles(v.getName(), configMapData(cm), v.getConfigMap().getItems());
         }
+        if (v.getProjected() != null || v.getDownwardAPI() != null) {
+            return writeFiles(v.getName(), ProjectedFiles.of(v, this), List.of());
+        }
         throw new UnsupportedContainerException("volume " + v.getName() + " of pod " + pod.getMetadata().getName()
-                + ": only persistentVolumeClaim, emptyDir, hostPath, secret and configMap volumes are simulated");
+                + ": only persistentVolumeClaim, emptyDir, hostPath, secret, configMap, downwardAPI and projected volumes are simulated");
     }
 
     private Path writeFiles(String volume, Map<String, byte[]> data, List<KeyToPath> items) {
@@ -168,6 +173,7 @@ final class PodSandbox {
     Map<String, String> environment(Container c) {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("HOSTNAME", Optional.ofNullable(pod.getSpec().getHostname()).orElse(pod.getMetadata().getName()));
+        env.putAll(sim.serviceEnv());
         for (EnvFromSource from : c.getEnvFrom()) {
             String prefix = Optional.ofNullable(from.getPrefix()).orElse("");
             if (from.getConfigMapRef() != null) {
@@ -241,7 +247,7 @@ final class PodSandbox {
             case "status.hostIPs":
                 return "127.0.0.1";
             case "spec.nodeName":
-                return KubeSimulation.NODE_NAME;
+                return sim.nodeName();
             case "spec.serviceAccountName":
                 return Optional.ofNullable(pod.getSpec().getServiceAccountName()).orElse("default");
             default:
@@ -325,6 +331,22 @@ final class PodSandbox {
 
     private String namespace() {
         return pod.getMetadata().getNamespace();
+    }
+
+    Pod pod() {
+        return pod;
+    }
+
+    SimulationContext context() {
+        return sim;
+    }
+
+    Secret secret(String name) {
+        return client.secrets().inNamespace(namespace()).withName(name).get();
+    }
+
+    ConfigMap configMap(String name) {
+        return client.configMaps().inNamespace(namespace()).withName(name).get();
     }
 
     static Map<String, byte[]> secretData(Secret s) {

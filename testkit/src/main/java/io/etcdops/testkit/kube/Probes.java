@@ -38,27 +38,37 @@ final class Probes {
     static Optional<ReadinessCheck> readiness(Container c, String podIp, Optional<URI> etcdClientUrl) {
         Probe p = c.getReadinessProbe();
         if (p != null) {
-            if (p.getHttpGet() != null) {
-                var h = p.getHttpGet();
-                String scheme = Optional.ofNullable(h.getScheme()).orElse("HTTP").toLowerCase();
-                String host = Optional.ofNullable(h.getHost()).filter(s -> !s.isEmpty()).orElse(podIp);
-                int port = port(c, h.getPort());
-                String path = Optional.ofNullable(h.getPath()).orElse("/");
-                URI uri = URI.create(scheme + "://" + host + ":" + port + (path.startsWith("/") ? path : "/" + path));
-                return Optional.of(() -> httpOk(uri, false));
-            }
-            if (p.getTcpSocket() != null) {
-                String host = Optional.ofNullable(p.getTcpSocket().getHost()).filter(s -> !s.isEmpty()).orElse(podIp);
-                int port = port(c, p.getTcpSocket().getPort());
-                return Optional.of(() -> tcpOpen(host, port));
-            }
-            throw new UnsupportedContainerException("container " + c.getName() + ": readinessProbe "
-                    + (p.getExec() != null ? "exec " + p.getExec().getCommand() : "grpc")
-                    + " is not simulated (httpGet and tcpSocket are)");
+            return Optional.of(check(c, p, "readinessProbe", podIp));
         }
         return etcdClientUrl.map(u -> u.getScheme().equals("https")
                 ? () -> tcpOpen(u.getHost(), u.getPort())
                 : () -> httpOk(u.resolve("/health"), true));
+    }
+
+    /** The container's {@code livenessProbe} (no default): on the real control plane a failing one restarts it. */
+    static Optional<ReadinessCheck> liveness(Container c, String podIp) {
+        Probe p = c.getLivenessProbe();
+        return p == null ? Optional.empty() : Optional.of(check(c, p, "livenessProbe", podIp));
+    }
+
+    private static ReadinessCheck check(Container c, Probe p, String kind, String podIp) {
+        if (p.getHttpGet() != null) {
+            var h = p.getHttpGet();
+            String scheme = Optional.ofNullable(h.getScheme()).orElse("HTTP").toLowerCase();
+            String host = Optional.ofNullable(h.getHost()).filter(s -> !s.isEmpty()).orElse(podIp);
+            int port = port(c, h.getPort());
+            String path = Optional.ofNullable(h.getPath()).orElse("/");
+            URI uri = URI.create(scheme + "://" + host + ":" + port + (path.startsWith("/") ? path : "/" + path));
+            return () -> httpOk(uri, false);
+        }
+        if (p.getTcpSocket() != null) {
+            String host = Optional.ofNullable(p.getTcpSocket().getHost()).filter(s -> !s.isEmpty()).orElse(podIp);
+            int port = port(c, p.getTcpSocket().getPort());
+            return () -> tcpOpen(host, port);
+        }
+        throw new UnsupportedContainerException("container " + c.getName() + ": " + kind + " "
+                + (p.getExec() != null ? "exec " + p.getExec().getCommand() : "grpc")
+                + " is not simulated (httpGet and tcpSocket are)");
     }
 
     @FunctionalInterface
