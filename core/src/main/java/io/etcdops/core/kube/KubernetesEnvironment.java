@@ -15,6 +15,8 @@ import java.util.function.Function;
  */
 public final class KubernetesEnvironment {
     public static final Path SERVICE_ACCOUNT_DIR = Path.of("/var/run/secrets/kubernetes.io/serviceaccount");
+    /** fabric8's system property for the token file; where it is set, the ServiceAccount folder is its parent. */
+    static final String TOKEN_FILE_PROPERTY = "kubernetes.auth.serviceAccount.token";
 
     private final Function<String, String> env;
     private final Path serviceAccountDir;
@@ -26,7 +28,19 @@ public final class KubernetesEnvironment {
 
     /** The real environment of this process. */
     public static KubernetesEnvironment current() {
-        return new KubernetesEnvironment(System::getenv, SERVICE_ACCOUNT_DIR);
+        return new KubernetesEnvironment(System::getenv, serviceAccountDir(System.getProperty(TOKEN_FILE_PROPERTY)));
+    }
+
+    /**
+     * The folder of the mounted ServiceAccount: the standard path, or the parent of the token file fabric8 was told to
+     * read (the same file the client then authenticates with, so both always agree).
+     */
+    static Path serviceAccountDir(String tokenFileProperty) {
+        if (tokenFileProperty == null || tokenFileProperty.isBlank()) {
+            return SERVICE_ACCOUNT_DIR;
+        }
+        Path parent = Path.of(tokenFileProperty).toAbsolutePath().getParent();
+        return parent == null ? SERVICE_ACCOUNT_DIR : parent;
     }
 
     /** In a pod: {@code KUBERNETES_SERVICE_HOST} is set and a ServiceAccount token is mounted. */
