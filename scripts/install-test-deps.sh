@@ -52,8 +52,9 @@ CURRENT="etcd 3.5/3.6/3.7 built from the Go module proxy (scripts/etcd-builds/<v
 # The versions every test and benchmark uses (testkit's EtcdBinaries names the same list): the newest 3.5, 3.6 and 3.7
 # the proxy serves at the pins, and the upgrade-gate boundaries below 3.5.32 and 3.6.11 for the refusals.
 # --etcd-only builds just the default (what ./demo.sh needs).
-if ! command -v go >/dev/null 2>&1 || ! go version | grep -Eq 'go1\.(2[4-9]|[3-9][0-9])'; then
-  echo "install-test-deps: Go 1.24 or newer is needed to build etcd from the Go module proxy (found: $(go version 2>/dev/null || echo none))" >&2
+GO_RE='go1\.(2[6-9]|[3-9][0-9])'
+if ! command -v go >/dev/null 2>&1 || ! [[ "$(go version 2>/dev/null)" =~ $GO_RE ]]; then
+  echo "install-test-deps: Go 1.26 or newer is needed (the etcd 3.6/3.7 and Kubernetes 1.36 modules say go 1.26.0) to build etcd from the Go module proxy (found: $(go version 2>/dev/null || echo none))" >&2
   exit 2
 fi
 ETCD_VERSIONS=${ETCD_OPS_ETCD_VERSIONS:-"3.6.16 3.7.3 3.5.36 3.6.10 3.5.21"}
