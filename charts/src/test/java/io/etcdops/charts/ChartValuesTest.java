@@ -232,6 +232,7 @@ class ChartValuesTest {
         assertThat(Rendered.env(upgrade, "ETCD_OPS_TO_VERSION")).as("set per run").isEmpty();
         assertThat(Rendered.env(upgrade, "ETCD_OPS_STATEFULSET")).isEqualTo("etcd");
         assertThat(Rendered.env(upgrade, "ETCD_OPS_SKIP_BACKUP")).isEqualTo("false");
+        assertThat(Rendered.env(upgrade, "ETCD_OPS_REWRITE_FLAGS")).as("removed flags refuse unless asked").isEqualTo("false");
         assertThat(Rendered.env(upgrade, "ETCD_OPS_ENCRYPTION_KEY_FILE")).isEqualTo("/etcd-ops/encryption/key");
         assertThat(Rendered.env(upgrade, "ETCD_OPS_STORE")).isEqualTo("s3://etcd-backups/prod-eu");
         assertThat(volume(Rendered.pod(r.cronJob("upgrade")), "tmp").getEmptyDir().getSizeLimit().toString())
