@@ -29,7 +29,14 @@ final class StorageFindings {
         Map<String, List<String>> byVersion = new TreeMap<>(known.stream().filter(s -> !s.storage().storageVersion().isEmpty())
                 .collect(Collectors.groupingBy(s -> s.storage().storageVersion(),
                         Collectors.mapping(s -> s.member().label(), Collectors.toList()))));
-        if (byVersion.size() > 1) {
+        boolean sameBinaries = known.stream().map(MemberStatus::version).distinct().count() == 1;
+        boolean downgrade = known.stream().anyMatch(s -> s.storage().downgradeEnabled());
+        if (byVersion.size() > 1 && sameBinaries && !downgrade) {
+            // every member runs the same etcd: the lower ones are catching up (etcd raises a data dir's storage version
+            // to the cluster version a few seconds after a start or an upgrade), seen on every fresh 3.6 cluster
+            out.add(Finding.ok("storage-version", Finding.CLUSTER, "storage versions converging " + byVersion
+                    + ": every member runs etcd " + known.get(0).version() + " (normal for a few seconds after a start or upgrade)"));
+        } else if (byVersion.size() > 1) {
             out.add(Finding.warning("storage-version", Finding.CLUSTER, "members' data dirs have different storage versions " + byVersion,
                     "Normal only during an upgrade or downgrade (the storage version follows the cluster version); finish it with upgrader."));
         } else if (byVersion.size() == 1) {
