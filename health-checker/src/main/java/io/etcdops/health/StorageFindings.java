@@ -30,10 +30,10 @@ final class StorageFindings {
                 .collect(Collectors.groupingBy(s -> s.storage().storageVersion(),
                         Collectors.mapping(s -> s.member().label(), Collectors.toList()))));
         boolean sameBinaries = known.stream().map(MemberStatus::version).distinct().count() == 1;
-        boolean downgrade = known.stream().anyMatch(s -> s.storage().downgradeEnabled());
-        if (byVersion.size() > 1 && sameBinaries && !downgrade) {
-            // every member runs the same etcd: the lower ones are catching up (etcd raises a data dir's storage version
-            // to the cluster version a few seconds after a start or an upgrade), seen on every fresh 3.6 cluster
+        if (byVersion.size() > 1 && sameBinaries) {
+            // every member runs the same etcd: they are converging (etcd moves a data dir's storage version to the
+            // cluster version a few seconds after a start, an upgrade or a downgrade enable), seen on every fresh 3.6
+            // cluster; a downgrade in progress has its own finding below
             out.add(Finding.ok("storage-version", Finding.CLUSTER, "storage versions converging " + byVersion
                     + ": every member runs etcd " + known.get(0).version() + " (normal for a few seconds after a start or upgrade)"));
         } else if (byVersion.size() > 1) {
