@@ -6,13 +6,17 @@ import io.grpc.MethodDescriptor;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
 
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.UnknownFieldSet;
+import io.etcd.jetcd.api.StatusResponse;
+
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -95,141 +99,48 @@ public final class MaintenanceRpc {
 
     // ---- wire format ----
 
+    // The messages are protobuf: protobuf-java's coded streams write them, and jetcd's generated StatusResponse reads
+    // Status with 3.6's fields kept as unknown fields, read by the same code as every other status (MemberStatusCall).
+
     static byte[] encodeDowngrade(DowngradeAction action, String version) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        if (action.ordinal() != 0) {
-            writeVarint(out, 1 << 3);
-            writeVarint(out, action.ordinal());
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        CodedOutputStream out = CodedOutputStream.newInstance(bytes);
+        try {
+            if (action.ordinal() != 0) {
+                out.writeEnum(1, action.ordinal());
+            }
+            if (version != null && !version.isEmpty()) {
+                out.writeString(2, version);
+            }
+            out.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        if (version != null && !version.isEmpty()) {
-            byte[] v = version.getBytes(StandardCharsets.UTF_8);
-            writeVarint(out, 2 << 3 | 2);
-            writeVarint(out, v.length);
-            out.writeBytes(v);
-        }
-        return out.toByteArray();
+        return bytes.toByteArray();
     }
 
     static String decodeDowngradeVersion(byte[] message) {
-        String version = "";
-        for (Field f : fields(message)) {
-            if (f.number == 2 && f.bytes != null) {
-                version = f.text();
-            }
-        }
-        return version;
+        return MemberStatusCall.lastString(parse(message), 2);
     }
 
     static VersionStatus decodeStatus(byte[] message) {
-        long memberId = 0;
-        long leader = 0;
-        String version = "";
-        String storage = "";
-        boolean enabled = false;
-        String target = "";
-        for (Field f : fields(message)) {
-            switch (f.number) {
-                case 1 -> {
-                    for (Field h : fields(f.bytes)) {
-                        if (h.number == 2 && h.bytes == null) {
-                            memberId = h.value;
-                        }
-                    }
-                }
-                case 2 -> version = f.text();
-                case 4 -> leader = f.value;
-                case 11 -> storage = f.text();
-                case 13 -> {
-                    for (Field d : fields(f.bytes)) {
-                        if (d.number == 1 && d.bytes == null) {
-                            enabled = d.value != 0;
-                        } else if (d.number == 2) {
-                            target = d.text();
-                        }
-                    }
-                }
-                default -> {
-                }
-            }
-        }
-        return new VersionStatus(memberId, version, leader, storage, enabled, target);
-    }
-
-    /** One field as read: a varint or fixed value, or the bytes of a length-delimited field. */
-    private record Field(int number, long value, byte[] bytes) {
-        String text() {
-            return bytes == null ? "" : new String(bytes, StandardCharsets.UTF_8);
-        }
-    }
-
-    private static java.util.List<Field> fields(byte[] message) {
-        java.util.List<Field> out = new java.util.ArrayList<>();
-        if (message == null) {
-            return out;
-        }
-        InputStream in = new ByteArrayInputStream(message);
+        StatusResponse r;
         try {
-            int first;
-            while ((first = in.read()) >= 0) {
-                long tag = varint(in, first);
-                int number = (int) (tag >>> 3);
-                switch ((int) (tag & 7)) {
-                    case 0 -> out.add(new Field(number, varint(in, in.read()), null));
-                    case 1 -> out.add(new Field(number, fixed(in, 8), null));
-                    case 2 -> {
-                        int n = (int) varint(in, in.read());
-                        byte[] b = in.readNBytes(n);
-                        if (b.length != n) {
-                            throw new IOException("the message ends inside field " + number);
-                        }
-                        out.add(new Field(number, 0, b));
-                    }
-                    case 5 -> out.add(new Field(number, fixed(in, 4), null));
-                    default -> throw new IOException("wire type " + (tag & 7) + " of field " + number);
-                }
-            }
-        } catch (IOException e) {
+            r = StatusResponse.parseFrom(message == null ? new byte[0] : message);
+        } catch (InvalidProtocolBufferException e) {
             throw new UncheckedIOException("malformed Maintenance response: " + e.getMessage(), e);
         }
-        return out;
+        StorageInfo storage = MemberStatusCall.storage(r.getUnknownFields());
+        return new VersionStatus(r.getHeader().getMemberId(), r.getVersion(), r.getLeader(), storage.storageVersion(),
+                storage.downgradeEnabled(), storage.downgradeTargetVersion());
     }
 
-    private static long fixed(InputStream in, int bytes) throws IOException {
-        long v = 0;
-        for (int i = 0; i < bytes; i++) {
-            int b = in.read();
-            if (b < 0) {
-                throw new IOException("the message ends inside a fixed field");
-            }
-            v |= (long) b << (8 * i);
+    private static UnknownFieldSet parse(byte[] message) {
+        try {
+            return UnknownFieldSet.parseFrom(message == null ? new byte[0] : message);
+        } catch (InvalidProtocolBufferException e) {
+            throw new UncheckedIOException("malformed Maintenance response: " + e.getMessage(), e);
         }
-        return v;
-    }
-
-    private static long varint(InputStream in, int first) throws IOException {
-        long result = 0;
-        int b = first;
-        for (int shift = 0; shift < 64; shift += 7) {
-            if (shift > 0) {
-                b = in.read();
-            }
-            if (b < 0) {
-                throw new IOException("the message ends inside a varint");
-            }
-            result |= (long) (b & 0x7f) << shift;
-            if (b < 0x80) {
-                return result;
-            }
-        }
-        throw new IOException("a varint longer than 10 bytes");
-    }
-
-    private static void writeVarint(ByteArrayOutputStream out, long v) {
-        while ((v & ~0x7fL) != 0) {
-            out.write((int) ((v & 0x7f) | 0x80));
-            v >>>= 7;
-        }
-        out.write((int) v);
     }
 
     private static MethodDescriptor<byte[], byte[]> method(String name) {

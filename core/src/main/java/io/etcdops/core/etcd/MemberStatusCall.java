@@ -62,7 +62,7 @@ final class MemberStatusCall {
         return new StorageInfo(storageVersion, quota, enabled, target);
     }
 
-    private static String lastString(UnknownFieldSet set, int field) {
+    static String lastString(UnknownFieldSet set, int field) {
         if (!set.hasField(field)) {
             return "";
         }
