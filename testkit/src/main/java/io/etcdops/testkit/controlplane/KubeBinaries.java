@@ -24,10 +24,6 @@ public record KubeBinaries(String version, Path kube) {
         return new KubeBinaries(version, kube);
     }
 
-    public static boolean available(String version) {
-        return Files.isExecutable(TestCache.root().resolve("kube").resolve(version).resolve("kube"));
-    }
-
     /** The command line of one component: {@code kube <component>}. */
     public java.util.List<String> command(String component) {
         return java.util.List.of(kube.toString(), component);

@@ -18,7 +18,6 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.time.Duration;
-import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -121,10 +120,5 @@ class ControlPlaneIT {
 
     private static KubernetesClient clientOf(java.nio.file.Path kubeconfig) throws Exception {
         return new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(Files.readString(kubeconfig))).build();
-    }
-
-    @SuppressWarnings("unused")
-    private static List<String> controllers() {
-        return List.of(ControlPlane.CONTROLLERS);
     }
 }
